@@ -1,0 +1,41 @@
+# Runtime defaults shared by every vireid config.
+default_scope = 'vireid'
+custom_imports = dict(
+    imports=['vireid.utils.compat', 'vireid.engine'],
+    allow_failed_imports=False)
+# VIReIDRunner = mmengine Runner + checkpoint trust rule + CPU DDP fix.
+runner_type = 'VIReIDRunner'
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=20),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=10,
+        max_keep_ckpts=3,
+        save_best='auto',
+        rule='greater'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+)
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),  # VIReIDRunner uses gloo without CUDA
+)
+
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='TensorboardVisBackend'),
+]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
+log_level = 'INFO'
+
+load_from = None
+resume = False
+
+# Fixed seed: the cross-modal sampler draws from seed + epoch, so a resumed
+# run sees the same batches as an uninterrupted one.
+randomness = dict(seed=0, diff_rank_seed=False, deterministic=False)

@@ -1,0 +1,2 @@
+# Copyright (c) vireid contributors. All rights reserved.
+__all__: list = []

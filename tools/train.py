@@ -1,0 +1,115 @@
+# Copyright (c) vireid contributors. All rights reserved.
+"""Train a vireid model with mmengine's Runner.
+
+Example::
+
+    python tools/train.py projects/agw/config.py --work-dir work_dirs/agw
+    bash tools/dist_train.sh projects/agw/config.py 4
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+# The repo root goes on sys.path so that `projects.*` modules import.
+_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+if osp.join(_ROOT, 'plugins') not in sys.path:
+    sys.path.insert(1, osp.join(_ROOT, 'plugins'))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(description='Train a vireid model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or with no value (or '
+        '"auto") from the latest checkpoint in the work dir')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='enable automatic mixed precision training (needs a GPU)')
+    parser.add_argument(
+        '--amp-dtype', default='float16', choices=['float16', 'bfloat16'],
+        help='dtype for --amp')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value, e.g. '
+        'train_dataloader.dataset.data_root=data/synthetic/SYSU-MM01')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_cfg(args: argparse.Namespace):
+    """Load the config and apply the command-line overrides."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, '
+                             f'got {optim_wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        cfg.optim_wrapper.setdefault('dtype', args.amp_dtype)
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    return cfg
+
+
+def build_runner(cfg):
+    """Build the runner named by ``cfg.runner_type`` (default mmengine's)."""
+    import vireid.utils.compat  # noqa: F401  (trusted checkpoint loader)
+    from mmengine.registry import RUNNERS, init_default_scope
+    from mmengine.runner import Runner
+    init_default_scope(cfg.get('default_scope', 'vireid'))
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = build_cfg(args)
+    runner = build_runner(cfg)
+    runner.train()
+
+
+def _shutdown() -> None:
+    """Tear the process group down cleanly after a distributed run."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main()
+    _shutdown()
