@@ -52,28 +52,3 @@ class VIReIDDataSample(BaseDataElement):
                             f'got {type(value)}')
         self.set_field(value, 'gt_label', dtype=torch.Tensor)
         return self
-
-    @property
-    def gt_label(self) -> torch.Tensor:
-        return self._gt_label
-
-    @gt_label.setter
-    def gt_label(self, value: LabelType) -> None:
-        self.set_gt_label(value)
-
-    @gt_label.deleter
-    def gt_label(self) -> None:
-        del self._gt_label
-
-    @property
-    def pred_feature(self) -> Union[torch.Tensor, dict]:
-        return self._pred_feature
-
-    @pred_feature.setter
-    def pred_feature(self, value: Union[torch.Tensor, dict]) -> None:
-        self.set_field(value, 'pred_feature')
-
-    @pred_feature.deleter
-    def pred_feature(self) -> None:
-        del self._pred_feature
-

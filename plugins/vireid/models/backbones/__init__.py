@@ -1,0 +1,5 @@
+# Copyright (c) vireid contributors. All rights reserved.
+from .torchreid_backbone import TorchreidBackbone
+from .two_stream_resnet import TwoStreamResNet
+
+__all__ = ['TwoStreamResNet', 'TorchreidBackbone']

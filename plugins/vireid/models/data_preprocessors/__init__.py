@@ -1,0 +1,4 @@
+# Copyright (c) vireid contributors. All rights reserved.
+from .vireid_data_preprocessor import VIReIDDataPreprocessor
+
+__all__ = ['VIReIDDataPreprocessor']

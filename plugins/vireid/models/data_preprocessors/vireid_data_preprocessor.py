@@ -1,0 +1,106 @@
+# Copyright (c) vireid contributors. All rights reserved.
+"""Batch, normalise and move VI-ReID inputs to the model's device."""
+from typing import Sequence, Union
+
+import torch
+from mmengine.model import BaseDataPreprocessor
+
+from vireid.registry import MODELS
+
+
+@MODELS.register_module()
+class VIReIDDataPreprocessor(BaseDataPreprocessor):
+    """Stack uint8 images into a normalised float batch on the device.
+
+    ``PackVIReIDInputs`` yields ``inputs`` as uint8 ``C x H x W`` tensors in
+    RGB order (infrared images are 3-channel). This module stacks them
+    (all images of a batch must have the same size; a mismatch is an
+    error, nothing is padded), moves them and the data samples to the
+    device, converts to float32 and applies ``(x - mean) / std`` per
+    channel on the 0-255 scale.
+
+    Args:
+        mean (Sequence[float]): Per-channel mean (0-255 scale). Defaults to
+            ImageNet's ``(123.675, 116.28, 103.53)``.
+        std (Sequence[float]): Per-channel std (0-255 scale). Defaults to
+            ImageNet's ``(58.395, 57.12, 57.375)``.
+        channels_last (bool): Return the batch in ``torch.channels_last``
+            memory format. Defaults to False.
+        non_blocking (bool): Non-blocking host-to-device copies.
+    """
+
+    def __init__(self,
+                 mean: Sequence[float] = (123.675, 116.28, 103.53),
+                 std: Sequence[float] = (58.395, 57.12, 57.375),
+                 channels_last: bool = False,
+                 non_blocking: bool = False) -> None:
+        super().__init__(non_blocking=non_blocking)
+        if len(mean) != len(std):
+            raise ValueError(f'VIReIDDataPreprocessor: mean ({len(mean)}) and '
+                             f'std ({len(std)}) need the same length')
+        if any(s <= 0 for s in std):
+            raise ValueError(f'VIReIDDataPreprocessor: std must be positive, '
+                             f'got {tuple(std)}')
+        self.register_buffer(
+            'mean', torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1),
+            persistent=False)
+        self.register_buffer(
+            'std', torch.tensor(std, dtype=torch.float32).view(-1, 1, 1),
+            persistent=False)
+        self.channels_last = channels_last
+
+    def _stack(self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
+               ) -> torch.Tensor:
+        if isinstance(inputs, torch.Tensor):
+            if inputs.dim() == 3:
+                inputs = inputs.unsqueeze(0)
+            if inputs.dim() != 4:
+                raise ValueError(f'VIReIDDataPreprocessor: inputs must be '
+                                 f'B x C x H x W, got {tuple(inputs.shape)}')
+            return inputs
+        if not isinstance(inputs, (list, tuple)) or not inputs:
+            raise TypeError(f'VIReIDDataPreprocessor: inputs must be a '
+                            f'non-empty list of C x H x W tensors or a '
+                            f'B x C x H x W tensor, got {type(inputs)}')
+        first = inputs[0]
+        for i, img in enumerate(inputs):
+            if not isinstance(img, torch.Tensor) or img.dim() != 3:
+                raise ValueError(
+                    f'VIReIDDataPreprocessor: inputs[{i}] must be a C x H x W '
+                    f'tensor, got {getattr(img, "shape", type(img))}')
+            if img.shape != first.shape:
+                raise ValueError(
+                    f'VIReIDDataPreprocessor: inputs[{i}] has shape '
+                    f'{tuple(img.shape)} but inputs[0] has '
+                    f'{tuple(first.shape)}; resize all images to one size in '
+                    f'the pipeline')
+        return torch.stack(list(inputs))
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        """Stack, move and normalise one batch.
+
+        Args:
+            data (dict): ``inputs`` (list of uint8 ``C x H x W`` tensors or a
+                ``B x C x H x W`` tensor) and optional ``data_samples``.
+            training (bool): Unused (no batch augmentation).
+
+        Returns:
+            dict: ``inputs`` (float32 ``B x C x H x W`` on the device) and
+            ``data_samples`` (moved to the device, or ``None``).
+        """
+        if not isinstance(data, dict) or 'inputs' not in data:
+            raise KeyError('VIReIDDataPreprocessor: expected a dict with an '
+                           "'inputs' key (output of PackVIReIDInputs + "
+                           'collate)')
+        batch = self._stack(data['inputs'])
+        channels = batch.shape[1]
+        if channels != self.mean.numel():
+            raise ValueError(
+                f'VIReIDDataPreprocessor: inputs have {channels} channels but '
+                f'mean/std have {self.mean.numel()}')
+        batch = batch.to(self.device, non_blocking=self._non_blocking)
+        batch = (batch.float() - self.mean) / self.std
+        if self.channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        data_samples = self.cast_data(data.get('data_samples'))
+        return dict(inputs=batch, data_samples=data_samples)

@@ -1,0 +1,4 @@
+# Copyright (c) vireid contributors. All rights reserved.
+from .non_local import NonLocalBlock2d
+
+__all__ = ['NonLocalBlock2d']

@@ -1,0 +1,9 @@
+# Copyright (c) vireid contributors. All rights reserved.
+from .cross_entropy_loss import CrossEntropyLoss
+from .triplet_loss import TripletLoss
+from .utils import pairwise_euclidean
+from .wr_triplet_loss import WRTripletLoss
+
+__all__ = [
+    'CrossEntropyLoss', 'TripletLoss', 'WRTripletLoss', 'pairwise_euclidean'
+]

@@ -1,0 +1,63 @@
+# Copyright (c) vireid contributors. All rights reserved.
+"""Helpers shared by the metric-learning losses."""
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+
+
+def pairwise_euclidean(feats: torch.Tensor, eps: float = 1e-12
+                       ) -> torch.Tensor:
+    """Euclidean distances between all rows, computed in float32.
+
+    Uses ``||a||^2 + ||b||^2 - 2ab`` clamped at ``eps`` before the square
+    root (the diagonal is ~``sqrt(eps)`` and has a zero gradient).
+
+    Args:
+        feats (Tensor): ``N x D``.
+        eps (float): Clamp before ``sqrt``.
+
+    Returns:
+        Tensor: ``N x N`` float32 distances.
+    """
+    x = feats.float()
+    sq = x.pow(2).sum(dim=1, keepdim=True)
+    dist = sq + sq.t() - 2.0 * (x @ x.t())
+    return dist.clamp(min=eps).sqrt()
+
+
+def check_metric_inputs(name: str, feats: torch.Tensor,
+                        labels: torch.Tensor) -> Tuple[torch.Tensor,
+                                                       torch.Tensor]:
+    """Validate ``feats`` (N x D) / ``labels`` (N) of a metric loss.
+
+    Args:
+        name (str): Loss name for error messages.
+        feats (Tensor): Features.
+        labels (Tensor): Integer labels.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``feats`` and ``labels`` flattened to ``[N]``.
+    """
+    if feats.dim() != 2:
+        raise ValueError(f'{name}: feats must be N x D, got '
+                         f'{tuple(feats.shape)}')
+    labels = labels.reshape(-1)
+    if labels.numel() != feats.shape[0]:
+        raise ValueError(f'{name}: {feats.shape[0]} features but '
+                         f'{labels.numel()} labels')
+    return feats, labels.to(feats.device)
+
+
+def maybe_normalize(feats: torch.Tensor, normalize: bool) -> torch.Tensor:
+    """L2-normalise rows when ``normalize`` is set.
+
+    Args:
+        feats (Tensor): ``N x D``.
+        normalize (bool): Whether to normalise.
+
+    Returns:
+        Tensor: ``feats`` or its row-normalised copy (float32).
+    """
+    feats = feats.float()
+    return F.normalize(feats, dim=1) if normalize else feats

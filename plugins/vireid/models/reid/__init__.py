@@ -1,0 +1,4 @@
+# Copyright (c) vireid contributors. All rights reserved.
+from .vireid_model import VIReIDModel
+
+__all__ = ['VIReIDModel']
