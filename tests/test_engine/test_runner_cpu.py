@@ -121,3 +121,17 @@ def test_missing_checkpoint_message(tmp_path):
     from vireid.utils.compat import safe_torch_load
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         safe_torch_load(str(tmp_path / 'nope.pth'))
+
+
+def test_publish_model_is_weights_only(tmp_path):
+    from tools.model_converters.publish_model import publish
+    build_runner(_cfg(tmp_path / 'run')).train()
+    out = publish(str(tmp_path / 'run' / 'epoch_3.pth'),
+                  str(tmp_path / 'rel' / 'toy.pth'))
+    assert osp.basename(out).startswith('toy-') and out.endswith('.pth')
+    ck = torch.load(out, weights_only=True)
+    assert set(ck) == {'state_dict', 'meta'} and ck['meta']['epoch'] == 3
+    # the published file loads untrusted through mmengine (init_cfg path)
+    from mmengine.runner.checkpoint import CheckpointLoader
+    assert 'embed.weight' in CheckpointLoader.load_checkpoint(out)[
+        'state_dict']

@@ -1,2 +1,4 @@
 # Copyright (c) vireid contributors. All rights reserved.
-__all__: list = []
+from .ranked_list_vis_hook import RankedListVisHook
+
+__all__ = ['RankedListVisHook']

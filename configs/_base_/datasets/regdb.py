@@ -1,0 +1,53 @@
+# RegDB, official layout (Visible/, Thermal/, idx/*_{trial}.txt). Each of the
+# 10 trials is its own train/test split: train one model per trial
+# (--cfg-options train_dataloader.dataset.trial=N test_dataloader.dataset.trial=N,
+# or inherit this file and set `trial = N` before the dataloaders are built).
+# Both directions are evaluated from one feature pass.
+dataset_type = 'RegDBDataset'
+data_root = 'data/RegDB'
+trial = 1
+img_scale = (288, 144)
+
+train_pipeline = [
+    dict(type='LoadVIReIDImage'),
+    dict(type='ReIDResize', scale=img_scale),
+    dict(type='RandomPadCrop', pad=10),
+    dict(type='RandomHFlip', prob=0.5),
+    dict(type='PackVIReIDInputs'),
+]
+test_pipeline = [
+    dict(type='LoadVIReIDImage'),
+    dict(type='ReIDResize', scale=img_scale),
+    dict(type='PackVIReIDInputs'),
+]
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(
+        type='CrossModalIdentitySampler', num_ids=8, num_instances=4),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        trial=trial,
+        pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=128,
+    num_workers=4,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        trial=trial,
+        pipeline=test_pipeline))
+test_evaluator = [
+    dict(type='VIReIDMetric', protocol='regdb', direction='v2t',
+         feature='bn', distance='cosine'),
+    dict(type='VIReIDMetric', protocol='regdb', direction='t2v',
+         feature='bn', distance='cosine'),
+]
+val_dataloader = test_dataloader
+val_evaluator = test_evaluator

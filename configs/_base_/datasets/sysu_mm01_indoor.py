@@ -1,0 +1,3 @@
+_base_ = ['./sysu_mm01.py']
+test_evaluator = dict(mode='indoor')
+val_evaluator = dict(mode='indoor')

@@ -1,0 +1,5 @@
+# Copyright (c) vireid contributors. All rights reserved.
+"""Samplers registered in ``vireid.registry.DATA_SAMPLERS``."""
+from .cross_modal_identity_sampler import CrossModalIdentitySampler
+
+__all__ = ['CrossModalIdentitySampler']

@@ -1,0 +1,264 @@
+# Copyright (c) vireid contributors. All rights reserved.
+"""Rank-aware P x K cross-modal identity sampler."""
+import logging
+import math
+from typing import Dict, Iterator, List, Optional, Sized, Tuple
+
+import numpy as np
+from mmengine.dist import get_dist_info, sync_random_seed
+from mmengine.logging import print_log
+from torch.utils.data import Sampler
+
+from vireid.registry import DATA_SAMPLERS
+
+VISIBLE = 0
+INFRARED = 1
+
+
+@DATA_SAMPLERS.register_module()
+class CrossModalIdentitySampler(Sampler):
+    """Batches of P identities with K visible and K infrared images each.
+
+    Two batch layouts:
+
+    - ``interleave=False`` (AGW / CAJ / DEEN style): each identity gets
+      ``num_instances`` (K) visible **and** K infrared images; batch size
+      ``2 * P * K``. The batch is ordered ``[V(id_1) x K, ..., V(id_P) x K,
+      I(id_1) x K, ..., I(id_P) x K]``, like AGW's ``cat([visible,
+      thermal])``.
+    - ``interleave=True`` (IDKL style): K counts both modalities, K/2
+      visible + K/2 infrared per identity; batch size ``P * K``. Each
+      identity's chunk alternates ``I, V, I, V, ...``.
+
+    In both layouts, taking the visible rows and the infrared rows of a
+    batch in order gives two lists in which row ``j`` of each shares an
+    identity.
+
+    **Which images.** Each (identity, modality) keeps a shuffled queue of
+    its images; K are taken without replacement and the queue is refilled
+    with a new permutation when fewer than K remain. An identity with fewer
+    than K images in a modality repeats them (concatenated permutations,
+    i.e. balanced sampling with replacement), so it never breaks the
+    sampler. Identities are visited in shuffled rounds, P distinct ones per
+    batch. Identities without images of both modalities are skipped with a
+    warning.
+
+    **Epoch length.** ``B = max(1, max(#visible, #infrared) // (P * k))``
+    batches over all ranks, where ``k`` is the number of images per
+    identity and modality in a batch (K, or K/2 when interleaved): one
+    epoch shows about as many images of each modality as the larger
+    modality has (AGW's rule), unless ``num_batches`` is given. ``B`` is
+    rounded up to a multiple of the world size.
+
+    **Distributed.** One global sequence of batches is built from
+    ``np.random.default_rng([seed, epoch])`` (never the global RNG); rank
+    ``r`` takes batches ``r, r + W, r + 2W, ...``, so every rank gets whole
+    P x K batches and the same number of them. The same ``seed`` and
+    ``epoch`` give the same batches, which makes resuming exact.
+
+    **Data loader.** The sampler yields flattened batches of indices: the
+    data loader's ``batch_size`` must equal :attr:`batch_size` (the
+    per-rank batch) and ``shuffle`` must be off; the sampler's length is a
+    multiple of it, so ``drop_last`` does not matter.
+
+    Args:
+        dataset (Sized): The training set (injected by mmengine). It must
+            provide ``get_sampling_info()`` (see
+            :class:`~vireid.datasets.BaseVIReIDDataset`) or
+            ``get_data_info(i)`` with ``gt_label`` and ``modality``.
+        num_ids (int): P, identities per batch. Defaults to 8.
+        num_instances (int): K, see the layouts above. Defaults to 4.
+        interleave (bool): IDKL layout. Defaults to False.
+        seed (int, optional): Shared random seed (injected by mmengine);
+            ``None`` uses :func:`mmengine.dist.sync_random_seed`.
+        num_batches (int, optional): Batches per epoch over all ranks,
+            replacing the rule above.
+        rank (int, optional): This process's rank (for tests); defaults to
+            :func:`mmengine.dist.get_dist_info`.
+        world_size (int, optional): Number of ranks (for tests).
+    """
+
+    def __init__(self,
+                 dataset: Sized,
+                 num_ids: int = 8,
+                 num_instances: int = 4,
+                 interleave: bool = False,
+                 seed: Optional[int] = None,
+                 num_batches: Optional[int] = None,
+                 rank: Optional[int] = None,
+                 world_size: Optional[int] = None) -> None:
+        if int(num_ids) != num_ids or num_ids < 1:
+            raise ValueError(f'CrossModalIdentitySampler: num_ids must be a '
+                             f'positive integer, got {num_ids!r}')
+        if int(num_instances) != num_instances or num_instances < 1:
+            raise ValueError(f'CrossModalIdentitySampler: num_instances must '
+                             f'be a positive integer, got {num_instances!r}')
+        if interleave and num_instances % 2:
+            raise ValueError(
+                f'CrossModalIdentitySampler: with interleave=True '
+                f'num_instances counts both modalities and must be even, got '
+                f'{num_instances}')
+        if num_batches is not None and (int(num_batches) != num_batches
+                                        or num_batches < 1):
+            raise ValueError(f'CrossModalIdentitySampler: num_batches must be '
+                             f'a positive integer, got {num_batches!r}')
+        dist_rank, dist_world = get_dist_info()
+        self.rank = dist_rank if rank is None else int(rank)
+        self.world_size = dist_world if world_size is None else int(
+            world_size)
+        if not 0 <= self.rank < self.world_size:
+            raise ValueError(f'CrossModalIdentitySampler: rank {self.rank} '
+                             f'not in [0, {self.world_size})')
+        self.dataset = dataset
+        self.num_ids = int(num_ids)
+        self.num_instances = int(num_instances)
+        self.interleave = bool(interleave)
+        self.per_modality = (self.num_instances // 2
+                             if self.interleave else self.num_instances)
+        self.seed = (sync_random_seed() if seed is None else int(seed)) \
+            % (2**32)
+        self.epoch = 0
+
+        self._index: Dict[Tuple[int, int], np.ndarray] = {}
+        self.identities = self._build_index(dataset)
+        if len(self.identities) < self.num_ids:
+            raise ValueError(
+                f'CrossModalIdentitySampler: num_ids={self.num_ids} '
+                f'identities per batch, but only {len(self.identities)} '
+                f'identities have images of both modalities')
+        if num_batches is None:
+            largest = max(self._num_images[VISIBLE],
+                          self._num_images[INFRARED])
+            num_batches = max(1, largest // (self.num_ids * self.per_modality))
+        self.batches_per_rank = math.ceil(num_batches / self.world_size)
+
+    def _build_index(self, dataset: Sized) -> List[int]:
+        if hasattr(dataset, 'get_sampling_info'):
+            info = dataset.get_sampling_info()
+            labels = np.asarray(info['gt_label'], dtype=np.int64)
+            modality = np.asarray(info['modality'], dtype=np.int64)
+        elif hasattr(dataset, 'get_data_info'):
+            infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+            labels = np.asarray([d['gt_label'] for d in infos], np.int64)
+            modality = np.asarray([d['modality'] for d in infos], np.int64)
+        else:
+            raise TypeError(
+                f'CrossModalIdentitySampler needs a dataset with '
+                f'get_sampling_info() or get_data_info(i), got '
+                f'{type(dataset).__name__}')
+        if len(labels) == 0:
+            raise ValueError('CrossModalIdentitySampler: the dataset is empty')
+        if (labels < 0).any():
+            raise ValueError(
+                f'CrossModalIdentitySampler: {int((labels < 0).sum())} items '
+                f'have gt_label < 0; the sampler needs a training split')
+        bad = ~np.isin(modality, (VISIBLE, INFRARED))
+        if bad.any():
+            raise ValueError(
+                f'CrossModalIdentitySampler: modality must be 0 or 1, item '
+                f'{int(np.flatnonzero(bad)[0])} has '
+                f'{int(modality[bad][0])}')
+        self._num_images = {
+            VISIBLE: int((modality == VISIBLE).sum()),
+            INFRARED: int((modality == INFRARED).sum())
+        }
+        order = np.argsort(labels, kind='stable')
+        uniq, starts = np.unique(labels[order], return_index=True)
+        groups = np.split(order, starts[1:])
+        identities, skipped = [], []
+        for label, members in zip(uniq.tolist(), groups):
+            vis = members[modality[members] == VISIBLE]
+            ir = members[modality[members] == INFRARED]
+            if len(vis) == 0 or len(ir) == 0:
+                skipped.append(label)
+                continue
+            self._index[(label, VISIBLE)] = vis
+            self._index[(label, INFRARED)] = ir
+            identities.append(label)
+        if skipped:
+            more = ' ...' if len(skipped) > 10 else ''
+            print_log(
+                f'CrossModalIdentitySampler: {len(skipped)} labels have '
+                f'images of one modality only and are never sampled '
+                f'(labels {skipped[:10]}{more})',
+                logger='current',
+                level=logging.WARNING)
+        return identities
+
+    @property
+    def batch_size(self) -> int:
+        """Images per batch on one rank (the data loader's batch size)."""
+        return self.num_ids * self.per_modality * 2
+
+    def set_epoch(self, epoch: int) -> None:
+        """Set the epoch, which seeds the next iteration's batches.
+
+        Args:
+            epoch (int): The epoch number.
+        """
+        self.epoch = int(epoch)
+
+    def global_batches(self, epoch: Optional[int] = None) -> np.ndarray:
+        """All ranks' batches of an epoch.
+
+        Args:
+            epoch (int, optional): Defaults to the current epoch.
+
+        Returns:
+            np.ndarray: ``(batches_per_rank * world_size, batch_size)``
+            dataset indices; rank ``r`` uses rows ``r::world_size``.
+        """
+        epoch = self.epoch if epoch is None else int(epoch)
+        rng = np.random.default_rng([self.seed, epoch])
+        total = self.batches_per_rank * self.world_size
+        k = self.per_modality
+        queues: Dict[Tuple[int, int], np.ndarray] = {}
+        id_queue: List[int] = []
+        ids = np.asarray(self.identities)
+        out = np.empty((total, self.batch_size), dtype=np.int64)
+        for b in range(total):
+            if len(id_queue) < self.num_ids:
+                rest = set(id_queue)
+                perm = rng.permutation(ids).tolist()
+                # ids still queued go last so that a batch never repeats one
+                id_queue += [i for i in perm if i not in rest]
+                id_queue += [i for i in perm if i in rest]
+            chosen = id_queue[:self.num_ids]
+            id_queue = id_queue[self.num_ids:]
+            vis = np.stack([self._draw(rng, queues, i, VISIBLE, k)
+                            for i in chosen])
+            ir = np.stack([self._draw(rng, queues, i, INFRARED, k)
+                           for i in chosen])
+            if self.interleave:
+                # per identity: I, V, I, V, ...
+                out[b] = np.stack([ir, vis], axis=2).reshape(-1)
+            else:
+                out[b] = np.concatenate([vis.reshape(-1), ir.reshape(-1)])
+        return out
+
+    def _draw(self, rng: np.random.Generator, queues: dict, label: int,
+              modality: int, k: int) -> np.ndarray:
+        pool = self._index[(label, modality)]
+        if len(pool) < k:
+            reps = math.ceil(k / len(pool))
+            return np.concatenate([rng.permutation(pool)
+                                   for _ in range(reps)])[:k]
+        queue = queues.get((label, modality))
+        if queue is None or len(queue) < k:
+            queue = rng.permutation(pool)
+        queues[(label, modality)] = queue[k:]
+        return queue[:k]
+
+    def __iter__(self) -> Iterator[int]:
+        batches = self.global_batches()[self.rank::self.world_size]
+        return iter(batches.reshape(-1).tolist())
+
+    def __len__(self) -> int:
+        return self.batches_per_rank * self.batch_size
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(num_ids={self.num_ids}, '
+                f'num_instances={self.num_instances}, '
+                f'interleave={self.interleave}, batch_size={self.batch_size}, '
+                f'batches_per_rank={self.batches_per_rank}, '
+                f'world_size={self.world_size})')

@@ -1,0 +1,1 @@
+# Copyright (c) vireid contributors. All rights reserved.
