@@ -16,7 +16,8 @@ param_scheduler = [
         convert_to_iter_based=True),
     dict(type='MultiStepLR', by_epoch=True, milestones=[20, 50], gamma=0.1),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=81, val_interval=10)
+train_cfg = dict(
+    type='ResumableEpochBasedTrainLoop', max_epochs=81, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(enable=False, base_batch_size=64)

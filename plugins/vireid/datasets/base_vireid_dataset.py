@@ -285,6 +285,29 @@ class BaseVIReIDDataset(BaseDataset):
         sub._sampling_info = None
         return sub
 
+    def prepare_data(self, idx: int):
+        """Run the pipeline on item ``idx``.
+
+        When ``idx`` is a :class:`~vireid.datasets.samplers.SeededIndex`
+        (what :class:`CrossModalIdentitySampler` yields), the pipeline runs
+        under ``torch.manual_seed(idx.aug_seed)`` inside a forked RNG, so
+        the random augmentation of this draw is reproducible and leaves the
+        process-wide RNG untouched.
+
+        Args:
+            idx (int): Index of the item.
+
+        Returns:
+            Any: The pipeline's output.
+        """
+        seed = getattr(idx, 'aug_seed', None)
+        if seed is None:
+            return super().prepare_data(int(idx))
+        import torch
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return super().prepare_data(int(idx))
+
     def get_cat_ids(self, idx: int) -> List[int]:
         """The training label of item ``idx`` as a one-element list."""
         return [int(self.get_data_info(idx)['gt_label'])]

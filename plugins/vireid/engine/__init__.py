@@ -1,5 +1,7 @@
 # Copyright (c) vireid contributors. All rights reserved.
 from .hooks import *  # noqa: F401,F403
+from .loops import *  # noqa: F401,F403
 from .vireid_runner import VIReIDRunner
 
-__all__ = ['VIReIDRunner']
+__all__ = ['VIReIDRunner', 'RankedListVisHook',
+           'ResumableEpochBasedTrainLoop']

@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 from torch.utils.data import Sampler
 
 from vireid.registry import DATA_SAMPLERS
+from .seeded_index import SeededIndex
 
 VISIBLE = 0
 INFRARED = 1
@@ -76,6 +77,10 @@ class CrossModalIdentitySampler(Sampler):
         rank (int, optional): This process's rank (for tests); defaults to
             :func:`mmengine.dist.get_dist_info`.
         world_size (int, optional): Number of ranks (for tests).
+        seed_augment (bool): Yield :class:`SeededIndex` items so that each
+            draw's augmentation is seeded from (seed, epoch, rank, position)
+            -- reproducible across worker counts and mid-epoch resumes.
+            Defaults to True.
     """
 
     def __init__(self,
@@ -86,7 +91,10 @@ class CrossModalIdentitySampler(Sampler):
                  seed: Optional[int] = None,
                  num_batches: Optional[int] = None,
                  rank: Optional[int] = None,
-                 world_size: Optional[int] = None) -> None:
+                 world_size: Optional[int] = None,
+                 seed_augment: bool = True) -> None:
+        self.seed_augment = bool(seed_augment)
+        self._skip = 0
         if int(num_ids) != num_ids or num_ids < 1:
             raise ValueError(f'CrossModalIdentitySampler: num_ids must be a '
                              f'positive integer, got {num_ids!r}')
@@ -251,7 +259,30 @@ class CrossModalIdentitySampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         batches = self.global_batches()[self.rank::self.world_size]
-        return iter(batches.reshape(-1).tolist())
+        indices = batches.reshape(-1).tolist()
+        start, self._skip = self._skip, 0
+        if not self.seed_augment:
+            return iter(indices[start:])
+        # one augmentation seed per (seed, epoch, rank, position)
+        seeds = np.random.default_rng(
+            [self.seed, self.epoch, self.rank, 0x5EED]).integers(
+                0, 2**31 - 1, size=len(indices))
+        return (SeededIndex(i, s)
+                for i, s in zip(indices[start:], seeds[start:].tolist()))
+
+    def skip(self, num_samples: int) -> None:
+        """Start the next iteration ``num_samples`` indices later.
+
+        Used by :class:`~vireid.engine.ResumableEpochBasedTrainLoop` to resume
+        in the middle of an epoch without loading the skipped images.
+
+        Args:
+            num_samples (int): Indices of this rank to leave out, once.
+        """
+        if not 0 <= num_samples <= len(self):
+            raise ValueError(f'CrossModalIdentitySampler.skip: num_samples '
+                             f'must be in [0, {len(self)}], got {num_samples}')
+        self._skip = int(num_samples)
 
     def __len__(self) -> int:
         return self.batches_per_rank * self.batch_size
