@@ -8,6 +8,7 @@ PIP    := $(PY) -m pip
 CONSTRAINTS := requirements/constraints.txt
 STAMP  := $(VENV)/.vireid-installed
 PYTEST_ARGS ?=
+DEMO_CONFIG ?=
 
 .PHONY: setup test demo clean help
 
@@ -27,7 +28,7 @@ test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 demo: setup
-	$(PY) tools/demo.py
+	$(PY) tools/demo.py $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG))
 
 clean:
 	rm -rf work_dirs build *.egg-info plugins/*.egg-info

@@ -89,6 +89,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--heat-darkness', type=float, default=defaults.heat_darkness)
     group.add_argument(
         '--identity-spread', type=float, default=defaults.identity_spread)
+    group.add_argument('--heat-noise', type=float, default=defaults.heat_noise)
     return parser.parse_args(argv)
 
 
@@ -104,7 +105,8 @@ def main(argv=None) -> None:
         illumination=args.illumination,
         ir_texture=args.ir_texture,
         heat_darkness=args.heat_darkness,
-        identity_spread=args.identity_spread)
+        identity_spread=args.identity_spread,
+        heat_noise=args.heat_noise)
     common = dict(
         seed=args.seed,
         img_size=(args.height, args.width),

@@ -1,6 +1,6 @@
 # AGW on the synthetic SYSU-MM01-layout data set, sized for a 2-core CPU:
 # ResNet-18-layout two-stream backbone at half width (base 32 channels),
-# one non-local block in layer2 and layer3, 128x64 images, no ImageNet
+# one non-local block in layer2 and layer3, 96x48 images, no ImageNet
 # weights, the short demo schedule.
 #   python tools/train.py projects/agw/demo.py
 _base_ = [
@@ -19,4 +19,4 @@ model = dict(
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=4, max_keep_ckpts=1, save_best=None))
+    checkpoint=dict(interval=3, max_keep_ckpts=1, save_best=None))

@@ -1,6 +1,6 @@
 # ICRE [RECON] on the synthetic SYSU-MM01-layout data set, sized for a
 # 2-core CPU: the same backbone, data, schedule and seed as
-# projects/agw/demo.py (two-stream ResNet-18 layout at half width, 128x64),
+# projects/agw/demo.py (two-stream ResNet-18 layout at half width, 96x48),
 # with MPFR over layer2..layer4, a one-stage SDCE cascade and the ICG loss.
 #   python tools/train.py projects/icre/demo.py      (what `make demo` runs)
 _base_ = [
@@ -18,8 +18,8 @@ model = dict(
         init_cfg=None),
     head=dict(in_channels=256, num_classes=num_classes),
     mpfr=dict(channels=64, aux_head=dict(num_classes=num_classes)),
-    sdce=dict(embed_dims=64, num_heads=4, pos_size=(8, 4)))
+    sdce=dict(embed_dims=64, num_heads=4, pos_size=(6, 3)))
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=4, max_keep_ckpts=1, save_best=None))
+    checkpoint=dict(interval=3, max_keep_ckpts=1, save_best=None))
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])

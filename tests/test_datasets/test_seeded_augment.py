@@ -58,3 +58,25 @@ def test_same_images_for_any_worker_count_and_after_skip(tmp_path):
     x2 = ds[SeededIndex(int(idx), 2)]['inputs']
     x1b = ds[SeededIndex(int(idx), 1)]['inputs']
     assert torch.equal(x1, x1b) and not torch.equal(x1, x2)
+
+
+def test_visible_only_sampling(tmp_path):
+    root = str(tmp_path / 'SYSU-MM01')
+    make_synthetic_sysu(root, num_train_ids=4, num_test_ids=2,
+                        img_size=(32, 16), images_per_cam=(2, 3), seed=1)
+    ds = SYSUMM01Dataset(root, split='train', pipeline=[])
+    info = ds.get_sampling_info()
+    s = CrossModalIdentitySampler(ds, num_ids=2, num_instances=2, seed=0,
+                                  rank=0, world_size=1, modalities=(0, ))
+    assert s.batch_size == 8
+    idx = [int(i) for i in s]
+    assert len(idx) == len(s) and len(idx) % 8 == 0
+    assert (info['modality'][idx] == 0).all()
+    for b in range(0, len(idx), 8):
+        labels = info['gt_label'][idx[b:b + 8]]
+        assert len(set(labels.tolist())) == 2  # P ids x 2K images each
+        assert sorted(labels.tolist()).count(labels[0]) == 4
+    import pytest
+    with pytest.raises(ValueError, match='modalities'):
+        CrossModalIdentitySampler(ds, modalities=(0, 2), rank=0,
+                                  world_size=1)

@@ -3,11 +3,11 @@
 # `make demo` do it), evaluated with the SYSU-MM01 all-search protocol.
 _base_ = ['./sysu_mm01.py']
 data_root = 'data/synthetic/SYSU-MM01'
-img_scale = (128, 64)
+img_scale = (96, 48)  # the generator writes 128x64; the demo trains smaller
 train_pipeline = [
     dict(type='LoadVIReIDImage'),
     dict(type='ReIDResize', scale=img_scale),
-    dict(type='RandomPadCrop', pad=6),
+    dict(type='RandomPadCrop', pad=4),
     dict(type='RandomHFlip', prob=0.5),
     dict(type='PackVIReIDInputs'),
 ]

@@ -2,7 +2,7 @@
 """Rank-aware P x K cross-modal identity sampler."""
 import logging
 import math
-from typing import Dict, Iterator, List, Optional, Sized, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Sized, Tuple
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
@@ -81,6 +81,10 @@ class CrossModalIdentitySampler(Sampler):
             draw's augmentation is seeded from (seed, epoch, rank, position)
             -- reproducible across worker counts and mid-epoch resumes.
             Defaults to True.
+        modalities (Sequence[int]): ``(0, 1)`` (default) for cross-modal
+            batches; ``(0,)`` or ``(1,)`` samples one modality only
+            (P identities x 2K images of it, the same batch size), e.g. to
+            train a visible-only baseline.
     """
 
     def __init__(self,
@@ -92,9 +96,19 @@ class CrossModalIdentitySampler(Sampler):
                  num_batches: Optional[int] = None,
                  rank: Optional[int] = None,
                  world_size: Optional[int] = None,
-                 seed_augment: bool = True) -> None:
+                 seed_augment: bool = True,
+                 modalities: Sequence[int] = (VISIBLE, INFRARED)) -> None:
         self.seed_augment = bool(seed_augment)
         self._skip = 0
+        self.modalities = tuple(int(m) for m in modalities)
+        if self.modalities not in ((VISIBLE, INFRARED), (VISIBLE, ),
+                                   (INFRARED, )):
+            raise ValueError(
+                f'CrossModalIdentitySampler: modalities must be (0, 1), (0,) '
+                f'or (1,), got {tuple(modalities)!r}')
+        if len(self.modalities) == 1 and interleave:
+            raise ValueError('CrossModalIdentitySampler: interleave needs '
+                             'both modalities')
         if int(num_ids) != num_ids or num_ids < 1:
             raise ValueError(f'CrossModalIdentitySampler: num_ids must be a '
                              f'positive integer, got {num_ids!r}')
@@ -135,8 +149,7 @@ class CrossModalIdentitySampler(Sampler):
                 f'identities per batch, but only {len(self.identities)} '
                 f'identities have images of both modalities')
         if num_batches is None:
-            largest = max(self._num_images[VISIBLE],
-                          self._num_images[INFRARED])
+            largest = max(self._num_images[m] for m in self.modalities)
             num_batches = max(1, largest // (self.num_ids * self.per_modality))
         self.batches_per_rank = math.ceil(num_batches / self.world_size)
 
@@ -175,13 +188,13 @@ class CrossModalIdentitySampler(Sampler):
         groups = np.split(order, starts[1:])
         identities, skipped = [], []
         for label, members in zip(uniq.tolist(), groups):
-            vis = members[modality[members] == VISIBLE]
-            ir = members[modality[members] == INFRARED]
-            if len(vis) == 0 or len(ir) == 0:
+            parts = {m: members[modality[members] == m]
+                     for m in self.modalities}
+            if any(len(p) == 0 for p in parts.values()):
                 skipped.append(label)
                 continue
-            self._index[(label, VISIBLE)] = vis
-            self._index[(label, INFRARED)] = ir
+            for m, p in parts.items():
+                self._index[(label, m)] = p
             identities.append(label)
         if skipped:
             more = ' ...' if len(skipped) > 10 else ''
@@ -233,6 +246,12 @@ class CrossModalIdentitySampler(Sampler):
                 id_queue += [i for i in perm if i in rest]
             chosen = id_queue[:self.num_ids]
             id_queue = id_queue[self.num_ids:]
+            if len(self.modalities) == 1:
+                only = self.modalities[0]
+                out[b] = np.concatenate([
+                    self._draw(rng, queues, i, only, 2 * k) for i in chosen
+                ])
+                continue
             vis = np.stack([self._draw(rng, queues, i, VISIBLE, k)
                             for i in chosen])
             ir = np.stack([self._draw(rng, queues, i, INFRARED, k)

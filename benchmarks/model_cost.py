@@ -1,0 +1,114 @@
+# Copyright (c) vireid contributors. All rights reserved.
+"""Inference cost of configs: parameters, GFLOPs and CPU images/s.
+
+Each config's test-time model (what ``predict`` runs, flip-test off) is
+measured on one input size, all in the same run, and reported as a ratio
+to the first config (the reference), e.g.::
+
+    python benchmarks/model_cost.py projects/icre/ablation/agw.py \
+        projects/icre/ablation/agw_icg.py projects/icre/ablation/icre.py
+
+GFLOPs come from mmengine's ``get_model_complexity_info`` (fvcore-style
+counting: one multiply-add = one FLOP) for one image. Throughput is the
+median of ``--repeats`` timed batches after warm-up, with the configured
+number of torch threads.
+"""
+import argparse
+import os.path as osp
+import statistics
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path[:0] = [ROOT, osp.join(ROOT, 'plugins')]
+
+
+class _Predictor:
+    """Wraps a model's test path as a plain module call for counting."""
+
+    def __init__(self, model, modality: int):
+        self.model = model
+        self.modality = modality
+
+    def samples(self, n: int):
+        from vireid.structures import VIReIDDataSample
+        return [VIReIDDataSample(metainfo=dict(modality=self.modality))
+                for _ in range(n)]
+
+
+def measure(config: str, size, batch: int, repeats: int) -> dict:
+    import torch
+    from mmengine.analysis import get_model_complexity_info
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from vireid.registry import MODELS
+    cfg = Config.fromfile(config)
+    init_default_scope('vireid')
+    model = MODELS.build(cfg.model)
+    model.eval()
+    # parameters inference uses: training-only classifiers and the
+    # auxiliary MPFR head are left out
+    params = sum(p.numel() for n, p in model.named_parameters()
+                 if 'classifier' not in n and 'aux_head' not in n)
+    h, w = size
+
+    class Wrapped(torch.nn.Module):
+
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, x):
+            samples = _Predictor(self.m, 1).samples(x.shape[0])
+            out = self.m(x, samples, mode='predict')
+            return out[0].pred_feature['bn']
+
+    wrapped = Wrapped(model).eval()
+    x1 = torch.randn(1, 3, h, w)
+    with torch.no_grad():
+        info = get_model_complexity_info(wrapped, inputs=(x1, ),
+                                         show_table=False, show_arch=False)
+    flops = info['flops'] / 1e9
+    xb = torch.randn(batch, 3, h, w)
+    times = []
+    with torch.no_grad():
+        for i in range(repeats + 2):
+            t0 = time.perf_counter()
+            wrapped(xb)
+            if i >= 2:
+                times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    return dict(config=config, params_m=params / 1e6, gflops=flops,
+                img_s=batch / med)
+
+
+def main(argv=None) -> list:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--size', type=int, nargs=2, default=(128, 64),
+                        metavar=('H', 'W'))
+    parser.add_argument('--batch', type=int, default=32)
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--threads', type=int, default=None)
+    args = parser.parse_args(argv)
+    import torch
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rows = [measure(c, args.size, args.batch, args.repeats)
+            for c in args.configs]
+    ref = rows[0]
+    print(f'input {args.size[0]}x{args.size[1]}, batch {args.batch}, '
+          f'{torch.get_num_threads()} CPU threads; ratios vs {ref["config"]}')
+    print(f'{"config":45s} {"params(M)":>9s} {"GFLOPs":>7s} {"img/s":>7s} '
+          f'{"xparams":>7s} {"xGFLOPs":>7s} {"ximg/s":>7s}')
+    for r in rows:
+        print(f'{r["config"]:45s} {r["params_m"]:9.3f} {r["gflops"]:7.3f} '
+              f'{r["img_s"]:7.1f} {r["params_m"] / ref["params_m"]:7.2f} '
+              f'{r["gflops"] / ref["gflops"]:7.2f} '
+              f'{r["img_s"] / ref["img_s"]:7.2f}')
+    return rows
+
+
+if __name__ == '__main__':
+    main()
