@@ -51,17 +51,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build_cfg(args: argparse.Namespace):
-    """Load the config and apply the command-line overrides."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    """Load the config and apply the test overrides."""
+    from tools.train import load_cfg
+    cfg = load_cfg(args)
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     cfg.load_from = args.checkpoint

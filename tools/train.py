@@ -55,8 +55,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def build_cfg(args: argparse.Namespace):
-    """Load the config and apply the command-line overrides."""
+def load_cfg(args: argparse.Namespace):
+    """Load ``args.config`` and apply ``--launcher``, ``--cfg-options`` and
+    ``--work-dir`` (default ``work_dirs/<config name>``); shared with
+    ``tools/test.py``."""
     from mmengine.config import Config
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -67,6 +69,12 @@ def build_cfg(args: argparse.Namespace):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def build_cfg(args: argparse.Namespace):
+    """Load the config and apply the training overrides."""
+    cfg = load_cfg(args)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):

@@ -82,8 +82,12 @@ def losses(work_dir):
 def test_train_save_resume_test(tiny_sysu, tmp_path):
     from tests.test_engine.toy_components import SimulatedKill
     full = tmp_path / 'full'
-    runner = build_runner(shrink_model(
-        tiny_cfg('projects/agw/demo.py', full, tiny_sysu)))
+    cfg = shrink_model(tiny_cfg('projects/agw/demo.py', full, tiny_sysu))
+    cfg.custom_hooks.append(dict(type='RankedListVisHook',
+                                 out_dir=str(tmp_path / 'ranks'),
+                                 num_queries=3, topk=5,
+                                 tile_size=(32, 16)))
+    runner = build_runner(cfg)
     per_epoch = len(runner.train_dataloader)
     assert per_epoch >= 4, per_epoch
     runner.train()
@@ -92,6 +96,13 @@ def test_train_save_resume_test(tiny_sysu, tmp_path):
         value = metrics[f'sysu-all-t2v/{key}']
         assert 0.0 <= value <= 100.0
     ref = losses(full)
+    # ranked lists: one picture per query plus the stacked one
+    import cv2
+    hook = [h for h in runner.hooks
+            if type(h).__name__ == 'RankedListVisHook'][0]
+    assert len(hook.saved) == 4
+    grid = cv2.imread(hook.saved[-1])
+    assert grid.shape[0] == 3 * (32 + 6) and grid.shape[1] > 6 * 16
     assert len(ref) == 2 * per_epoch
 
     # killed in the middle of epoch 2 (just after the iteration-8
