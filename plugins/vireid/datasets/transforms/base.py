@@ -55,6 +55,17 @@ class BaseVIReIDTransform:
                              f'0 (visible) or 1 (infrared), got {modality!r}')
         self.modality = modality
 
+    def _set_prob(self, prob: float) -> None:
+        """Check that ``prob`` is a probability and store it as ``self.prob``.
+
+        Args:
+            prob (float): A value in [0, 1].
+        """
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f'{type(self).__name__}: prob must be in [0, 1], '
+                             f'got {prob!r}')
+        self.prob = prob
+
     def __call__(self, results: dict) -> dict:
         """Apply :meth:`transform` if the item's modality is selected.
 

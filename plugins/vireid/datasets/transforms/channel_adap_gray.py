@@ -23,10 +23,7 @@ class ChannelAdapGray(BaseVIReIDTransform):
 
     def __init__(self, prob: float = 0.5, modality=None) -> None:
         super().__init__(modality)
-        if not 0.0 <= prob <= 1.0:
-            raise ValueError(f'ChannelAdapGray: prob must be in [0, 1], got '
-                             f'{prob!r}')
-        self.prob = prob
+        self._set_prob(prob)
 
     def transform(self, results: dict) -> dict:
         """Apply the augmentation.

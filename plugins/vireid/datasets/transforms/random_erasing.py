@@ -45,8 +45,7 @@ class RandomErasing(BaseVIReIDTransform):
                  modality=None) -> None:
         super().__init__(modality)
         name = type(self).__name__
-        if not 0.0 <= prob <= 1.0:
-            raise ValueError(f'{name}: prob must be in [0, 1], got {prob!r}')
+        self._set_prob(prob)
         if len(area) != 2 or not 0.0 < area[0] <= area[1] <= 1.0:
             raise ValueError(f'{name}: area must be (low, high) with '
                              f'0 < low <= high <= 1, got {area!r}')
@@ -56,7 +55,6 @@ class RandomErasing(BaseVIReIDTransform):
         if isinstance(fill, str) and fill != 'random':
             raise ValueError(f"{name}: fill must be a number, a per-channel "
                              f"sequence or 'random', got {fill!r}")
-        self.prob = prob
         self.area = tuple(area)
         self.min_aspect = min_aspect
         self.fill = fill if isinstance(fill, str) else (

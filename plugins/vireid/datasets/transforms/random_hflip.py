@@ -19,10 +19,7 @@ class RandomHFlip(BaseVIReIDTransform):
 
     def __init__(self, prob: float = 0.5, modality=None) -> None:
         super().__init__(modality)
-        if not 0.0 <= prob <= 1.0:
-            raise ValueError(f'RandomHFlip: prob must be in [0, 1], got '
-                             f'{prob!r}')
-        self.prob = prob
+        self._set_prob(prob)
 
     def transform(self, results: dict) -> dict:
         """Maybe flip the image.
