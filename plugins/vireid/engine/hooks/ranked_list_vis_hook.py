@@ -10,14 +10,6 @@ from mmengine.hooks import Hook
 
 from vireid.registry import HOOKS
 
-EXCLUSION = {
-    # a cam3 query skips every cam2 gallery image (same room)
-    'sysu': lambda q, g: (q['camid'] == 3) & (g['camid'] == 2),
-    # same person seen by the same camera in the other modality
-    'llcm': lambda q, g: (q['pid'] == g['pid']) & (q['camid'] == g['camid']),
-    'regdb': lambda q, g: np.zeros_like(g['pid'], dtype=bool),
-}
-
 
 @HOOKS.register_module()
 class RankedListVisHook(Hook):
@@ -80,7 +72,8 @@ class RankedListVisHook(Hook):
         """
         import cv2
 
-        from vireid.evaluation.functional import compute_distance
+        from vireid.evaluation.functional import (compute_distance,
+                                                  exclusion_mask)
         from vireid.evaluation.protocols import split_query_pool
         from vireid.visualization import draw_ranked_list
         query, pool = split_query_pool(metric.protocol, metric.direction,
@@ -100,13 +93,13 @@ class RankedListVisHook(Hook):
             q = query[qi]
             dist = compute_distance(feats[[q]], feats[g],
                                     metric.distance)[0]
-            gl = {k: v[g] for k, v in arr.items()}
-            ql = {k: v[q] for k, v in arr.items()}
-            keep = ~EXCLUSION[metric.protocol](ql, gl)
+            keep = ~exclusion_mask(metric.protocol, arr['pid'][[q]],
+                                   arr['pid'][g], arr['camid'][[q]],
+                                   arr['camid'][g])[0]
             order = [i for i in np.argsort(dist) if keep[i]][:self.topk]
             img = draw_ranked_list(
                 path[q], [path[g[i]] for i in order],
-                [bool(gl['pid'][i] == ql['pid']) for i in order],
+                [bool(arr['pid'][g[i]] == arr['pid'][q]) for i in order],
                 size=self.tile_size)
             name = osp.splitext(osp.basename(path[q]))[0]
             out = osp.join(self.out_dir, f'rank_{qi:05d}_{name}.png')

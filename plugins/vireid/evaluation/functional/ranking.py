@@ -127,6 +127,32 @@ def _removed_mask(num_g: int, rule: str, q_codes: np.ndarray,
     return removed
 
 
+def exclusion_mask(protocol: str, q_pids: ArrayLike, g_pids: ArrayLike,
+                   q_camids: ArrayLike, g_camids: ArrayLike) -> np.ndarray:
+    """The gallery items a protocol removes for each query.
+
+    The same rule :func:`evaluate_ranking` applies (SYSU-MM01: a cam3 query
+    skips every cam2 image; LLCM: same pid and camera; RegDB: nothing), for
+    callers that need the ranked list itself, e.g. ranked-list pictures.
+
+    Args:
+        protocol (str): A key of :data:`PROTOCOL_RULES`.
+        q_pids, g_pids (ArrayLike): Query / gallery identities.
+        q_camids, g_camids (ArrayLike): Real camera numbers.
+
+    Returns:
+        ndarray: ``(num_query, num_gallery)`` bool, True where removed.
+    """
+    if protocol not in PROTOCOL_RULES:
+        raise ValueError(f'protocol must be one of {sorted(PROTOCOL_RULES)}, '
+                         f'got {protocol!r}')
+    q_pids, g_pids = np.asarray(q_pids), np.asarray(g_pids)
+    groups = _Groups(q_pids, g_pids)
+    return _removed_mask(len(g_pids), PROTOCOL_RULES[protocol][0],
+                         groups.q_codes, np.asarray(q_camids),
+                         np.asarray(g_camids), groups)
+
+
 def _or_rows(rows_bool: np.ndarray, slots: np.ndarray) -> np.ndarray:
     """``out[i] = OR_k rows_bool[slots[i, k]]`` (row gathers, no reduceat)."""
     out = rows_bool[slots[:, 0]]
