@@ -37,6 +37,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'there if absent)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the synthetic data set')
+    parser.add_argument('--train-seed', type=int, default=None,
+                        help='training seed (randomness.seed: weights, '
+                        'sampler, augmentation); default: the config\'s')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='extra key=value overrides for training and '
                         'testing')
@@ -75,13 +78,17 @@ def main(argv=None) -> dict:
              for k in ('train_dataloader', 'val_dataloader',
                        'test_dataloader')]
     overrides = roots + list(args.cfg_options)
+    if args.train_seed is not None:
+        overrides.append(f'randomness.seed={args.train_seed}')
 
     from tools import test as test_tool
     from tools import train as train_tool
     t0 = time.time()
-    train_tool.main([config, '--work-dir', args.work_dir, '--cfg-options'] +
+    runner = train_tool.main([config, '--work-dir', args.work_dir, '--cfg-options'] +
                     overrides)
     train_s = time.time() - t0
+    seed = runner.seed
+    print(f'[demo] training seed: {seed}')
     ckpt = last_checkpoint(args.work_dir)
     out = osp.join(args.work_dir, 'metrics.json')
     t0 = time.time()
@@ -93,6 +100,7 @@ def main(argv=None) -> dict:
     test_s = time.time() - t0
     with open(out) as f:
         payload = json.load(f)
+    payload['train_seed'] = seed
     payload['timing_s'] = dict(
         train=round(train_s, 1), test=round(test_s, 1),
         total=round(time.time() - t_start, 1))

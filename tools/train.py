@@ -103,11 +103,13 @@ def build_runner(cfg):
     return RUNNERS.build(cfg)
 
 
-def main(argv=None) -> None:
+def main(argv=None):
+    """Train; returns the runner (its ``seed``, ``work_dir``, ...)."""
     args = parse_args(argv)
     cfg = build_cfg(args)
     runner = build_runner(cfg)
     runner.train()
+    return runner
 
 
 def _shutdown() -> None:
