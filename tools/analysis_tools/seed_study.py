@@ -21,6 +21,7 @@ Example::
         --out work_dirs/study/table.md
 """
 import argparse
+import contextlib
 import json
 import os
 import os.path as osp
@@ -52,6 +53,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--tail', type=int, default=20,
                         help='iterations averaged for the final loss values')
     parser.add_argument('--out', help='write the markdown table here')
+    parser.add_argument('--lock', help='hold this file locked (flock) '
+                        'while a run trains, so that studies started side '
+                        'by side on one machine take turns')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='extra key=value overrides for every run')
     args = parser.parse_args(argv)
@@ -69,7 +73,8 @@ def run_one(config: str, seed: int, work_dir: str, args) -> dict:
                '--data-root', args.data_root, '--train-seed', str(seed),
                '--cfg-options'] + PRESETS[args.preset] + args.cfg_options
         os.makedirs(work_dir, exist_ok=True)
-        with open(osp.join(work_dir, 'study.log'), 'w') as log:
+        with open(osp.join(work_dir, 'study.log'), 'w') as log, \
+                _locked(args.lock):
             proc = subprocess.run(cmd, cwd=ROOT, stdout=log,
                                   stderr=subprocess.STDOUT)
         if proc.returncode != 0:
@@ -80,6 +85,21 @@ def run_one(config: str, seed: int, work_dir: str, args) -> dict:
         payload = json.load(f)
     payload['losses'] = final_losses(work_dir, args.tail)
     return payload
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """Hold an exclusive ``flock`` on ``path`` (no-op for None)."""
+    if path is None:
+        yield
+        return
+    import fcntl
+    with open(path, 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def final_losses(work_dir: str, tail: int) -> dict:
