@@ -80,3 +80,35 @@ def test_visible_only_sampling(tmp_path):
     with pytest.raises(ValueError, match='modalities'):
         CrossModalIdentitySampler(ds, modalities=(0, 2), rank=0,
                                   world_size=1)
+
+
+def test_seeded_draw_equals_manual_seed_and_leaves_global_rng(tmp_path):
+    """The per-draw seeding gives exactly the images of
+    ``torch.manual_seed(aug_seed)`` and leaves the global RNG where it was."""
+    root = str(tmp_path / 'SYSU-MM01')
+    make_synthetic_sysu(root, num_train_ids=2, num_test_ids=2,
+                        img_size=(32, 16), images_per_cam=(2, 2), seed=3)
+    ds = SYSUMM01Dataset(root, split='train', pipeline=PIPELINE)
+    for seed in (0, 11, 2**40 + 7):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            want = ds.prepare_data(1)['inputs']
+        torch.manual_seed(99)
+        before = torch.rand(4)
+        torch.manual_seed(99)
+        got = ds[SeededIndex(1, seed)]['inputs']
+        assert torch.equal(torch.rand(4), before)
+        assert torch.equal(got, want)
+
+
+def test_hflip_same_bytes_any_channel_count():
+    import numpy as np
+
+    from vireid.datasets.transforms import RandomHFlip
+    flip = RandomHFlip(prob=1.0)
+    rng = np.random.default_rng(0)
+    for shape in [(8, 5, 3), (8, 5, 1), (8, 5), (8, 5, 6)]:
+        img = rng.integers(0, 256, shape, dtype=np.uint8)
+        out = flip.transform(dict(img=img.copy()))['img']
+        assert out.shape == img.shape and out.flags.c_contiguous
+        assert np.array_equal(out, img[:, ::-1])

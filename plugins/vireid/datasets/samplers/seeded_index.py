@@ -8,8 +8,8 @@ class SeededIndex(int):
     Samplers yield these instead of plain ints; the data loader hands them
     to ``dataset[idx]`` unchanged (also through worker processes, since they
     pickle), and :class:`~vireid.datasets.BaseVIReIDDataset` runs the
-    pipeline under ``torch.manual_seed(aug_seed)`` in a forked RNG. Random
-    augmentation then depends only on (sampler seed, epoch, position), not
+    pipeline with torch's CPU generator seeded from ``aug_seed`` (its state
+    restored afterwards). Random augmentation then depends only on (sampler seed, epoch, position), not
     on worker count or on how far the process-wide RNG has advanced, so a
     run resumed in the middle of an epoch sees the same augmented images as
     an uninterrupted one.
