@@ -73,3 +73,15 @@ def test_metric_with_rerank_runs_per_trial():
     assert rr.last_results['rerank'] is True
     assert 'k-reciprocal re-ranking' in describe_protocol(rr.last_results)
     assert a['p/mAP'] != b['r/mAP']
+
+
+def test_rerank_with_precomputed_query_distances_is_identical():
+    from vireid.evaluation.functional.distance import nonnegative_distance
+    rng = np.random.default_rng(4)
+    q, g = rng.standard_normal((9, 6)), rng.standard_normal((7, 6))
+    for metric in ('cosine', 'euclidean'):
+        want = k_reciprocal_rerank(q, g, metric, k1=4, k2=2)
+        got = k_reciprocal_rerank(q, g, metric, k1=4, k2=2,
+                                  query_dist=nonnegative_distance(q, q,
+                                                                  metric))
+        np.testing.assert_array_equal(got, want)

@@ -13,7 +13,7 @@ Reference: Z. Zhong, L. Zheng, D. Cao, S. Li. "Re-ranking Person
 Re-identification with k-reciprocal Encoding". CVPR 2017.
 """
 import warnings
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 
@@ -32,7 +32,9 @@ def k_reciprocal_rerank(query_feats: ArrayOrTensor,
                         metric: str = 'cosine',
                         k1: int = 20,
                         k2: int = 6,
-                        lambda_value: float = 0.3) -> np.ndarray:
+                        lambda_value: float = 0.3,
+                        query_dist: Optional[np.ndarray] = None
+                        ) -> np.ndarray:
     """Re-ranked query-gallery distances.
 
     Args:
@@ -43,6 +45,10 @@ def k_reciprocal_rerank(query_feats: ArrayOrTensor,
         k2 (int): Neighbours of the local query expansion. Defaults to 6.
         lambda_value (float): Weight of the original distance.
             Defaults to 0.3.
+        query_dist (ndarray, optional): The query-query distances
+            ``nonnegative_distance(query_feats, query_feats, metric)``,
+            when the caller re-ranks several galleries against the same
+            queries (computed here when None).
 
     Returns:
         ndarray: ``(num_query, num_gallery)`` float64 distances (torchreid
@@ -53,7 +59,8 @@ def k_reciprocal_rerank(query_feats: ArrayOrTensor,
         warnings.simplefilter('ignore')
         from torchreid.reid.utils import re_ranking
     q_g = nonnegative_distance(query_feats, gallery_feats, metric)
-    q_q = nonnegative_distance(query_feats, query_feats, metric)
+    q_q = (nonnegative_distance(query_feats, query_feats, metric)
+           if query_dist is None else query_dist)
     g_g = nonnegative_distance(gallery_feats, gallery_feats, metric)
     out = re_ranking(q_g, q_q, g_g, k1=k1, k2=k2, lambda_value=lambda_value)
     return np.asarray(out, dtype=np.float64)

@@ -10,7 +10,8 @@ from mmengine.logging import MMLogger
 from mmengine.structures import BaseDataElement
 
 from vireid.registry import METRICS
-from ..functional.distance import DISTANCES, compute_distance, l2_normalize
+from ..functional.distance import (DISTANCES, compute_distance, l2_normalize,
+                                   nonnegative_distance)
 from ..functional.ranking import evaluate_ranking
 from ..protocols import (RAND_PERM_FILE, canonical_direction,
                          llcm_gallery, load_rand_perm_cam, split_query_pool,
@@ -194,6 +195,7 @@ class VIReIDMetric(BaseMetric):
                 ``pred_feature``, ``pid``, ``camid``, ``modality``,
                 ``is_query`` and ``rel_path`` / ``img_path``.
         """
+        feats, items = [], []
         for sample in data_samples:
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
@@ -210,9 +212,8 @@ class VIReIDMetric(BaseMetric):
                         f'entry (has {sorted(feat)}); set feature= to one '
                         f'of them')
                 feat = feat[self.feature]
-            feat = torch.as_tensor(feat).detach().to(
-                device='cpu', dtype=torch.float32).reshape(-1).clone()
-            item = dict(feature=feat)
+            feats.append(torch.as_tensor(feat).detach().reshape(-1))
+            item = dict()
             for key in ('pid', 'camid', 'modality', 'is_query'):
                 if key not in sample:
                     raise KeyError(f'VIReIDMetric: data sample has no '
@@ -223,6 +224,17 @@ class VIReIDMetric(BaseMetric):
                 raise KeyError('VIReIDMetric: data sample has neither '
                                'rel_path nor img_path')
             item['rel_path'] = str(path)
+            items.append(item)
+        if not items:
+            return
+        # one device->host copy per batch, not one per image
+        if len({f.shape for f in feats}) == 1:
+            batch = torch.stack(feats).to(device='cpu', dtype=torch.float32)
+            feats = list(batch.unbind(0))
+        else:
+            feats = [f.to(device='cpu', dtype=torch.float32) for f in feats]
+        for item, feat in zip(items, feats):
+            item['feature'] = feat
             self.results.append(item)
 
     # ------------------------------------------------------------------
@@ -304,7 +316,14 @@ class VIReIDMetric(BaseMetric):
         pids = np.array([r['pid'] for r in results], dtype=np.int64)
         cams = np.array([r['camid'] for r in results], dtype=np.int64)
         q = np.asarray(query)
-        rerank_kwargs = self.rerank if isinstance(self.rerank, dict) else {}
+        # the query side is the same in every trial: index it once
+        q_unit = None if unit is None else unit[q]
+        rerank_kwargs = dict(self.rerank) if isinstance(self.rerank,
+                                                        dict) else {}
+        if self.rerank:
+            # the query-query distances are the same in every trial
+            rerank_kwargs['query_dist'] = nonnegative_distance(
+                feats[q], feats[q], self.distance)
 
         per_trial = []
         for trial_id, gallery in zip(self._trial_ids(), galleries):
@@ -318,7 +337,7 @@ class VIReIDMetric(BaseMetric):
                 distmat = k_reciprocal_rerank(feats[q], feats[g],
                                               self.distance, **rerank_kwargs)
             elif unit is not None:
-                distmat = -(unit[q] @ unit[g].T)
+                distmat = -(q_unit @ unit[g].T)
             else:
                 distmat = compute_distance(feats[q], feats[g], self.distance)
             res = evaluate_ranking(
