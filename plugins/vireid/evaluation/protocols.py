@@ -115,10 +115,13 @@ def group_by_identity_camera(
     return dict(groups)
 
 
-def draw_single_shot(records: Sequence[Record],
-                     cams: Sequence[int],
-                     seed: int,
-                     indices: Optional[Sequence[int]] = None) -> List[int]:
+def draw_single_shot(
+        records: Sequence[Record],
+        cams: Sequence[int],
+        seed: int,
+        indices: Optional[Sequence[int]] = None,
+        groups: Optional[Dict[Tuple[int, int], List[int]]] = None
+) -> List[int]:
     """One random image per (identity, camera), AGW/DEEN style.
 
     ``rng = random.Random(seed)``; for every pid in ascending order, for
@@ -130,11 +133,14 @@ def draw_single_shot(records: Sequence[Record],
         cams (Sequence[int]): Camera numbers, in draw order.
         seed (int): The trial number.
         indices (Sequence[int], optional): The candidate pool.
+        groups (dict, optional): ``group_by_identity_camera(records,
+            indices)``, when the caller draws several trials from one pool.
 
     Returns:
         list[int]: Record indices of the drawn gallery, in draw order.
     """
-    groups = group_by_identity_camera(records, indices)
+    if groups is None:
+        groups = group_by_identity_camera(records, indices)
     rng = random.Random(seed)
     pids = sorted({pid for pid, _ in groups})
     gallery = []
@@ -146,10 +152,13 @@ def draw_single_shot(records: Sequence[Record],
     return gallery
 
 
-def sysu_agw_gallery(records: Sequence[Record],
-                     mode: str = 'all',
-                     trial: int = 0,
-                     indices: Optional[Sequence[int]] = None) -> List[int]:
+def sysu_agw_gallery(
+        records: Sequence[Record],
+        mode: str = 'all',
+        trial: int = 0,
+        indices: Optional[Sequence[int]] = None,
+        groups: Optional[Dict[Tuple[int, int], List[int]]] = None
+) -> List[int]:
     """SYSU-MM01 single-shot gallery of AGW's ``process_gallery_sysu``.
 
     Args:
@@ -157,16 +166,22 @@ def sysu_agw_gallery(records: Sequence[Record],
         mode (str): ``'all'`` (cams 1, 2, 4, 5) or ``'indoor'`` (cams 1, 2).
         trial (int): Trial number = seed (AGW uses 0..9).
         indices (Sequence[int], optional): The RGB candidate pool.
+        groups (dict, optional): The pool grouped by
+            :func:`group_by_identity_camera` (computed when None).
 
     Returns:
         list[int]: Record indices of the gallery.
     """
-    return draw_single_shot(records, _sysu_cams(mode), trial, indices)
+    return draw_single_shot(records, _sysu_cams(mode), trial, indices,
+                            groups)
 
 
-def llcm_gallery(records: Sequence[Record],
-                 trial: int = 0,
-                 indices: Optional[Sequence[int]] = None) -> List[int]:
+def llcm_gallery(
+        records: Sequence[Record],
+        trial: int = 0,
+        indices: Optional[Sequence[int]] = None,
+        groups: Optional[Dict[Tuple[int, int], List[int]]] = None
+) -> List[int]:
     """LLCM single-shot gallery of DEEN's ``process_gallery_llcm``.
 
     One random image per (identity, camera) of the gallery modality, cameras
@@ -186,11 +201,13 @@ def llcm_gallery(records: Sequence[Record],
         trial (int): Trial number = seed (0..9).
         indices (Sequence[int], optional): The candidate pool (the gallery
             modality's images).
+        groups (dict, optional): The pool grouped by
+            :func:`group_by_identity_camera` (computed when None).
 
     Returns:
         list[int]: Record indices of the gallery.
     """
-    return draw_single_shot(records, LLCM_CAMS, trial, indices)
+    return draw_single_shot(records, LLCM_CAMS, trial, indices, groups)
 
 
 def _sysu_cams(mode: str) -> Tuple[int, ...]:

@@ -14,7 +14,7 @@ from ..functional.distance import (DISTANCES, compute_distance, l2_normalize,
                                    nonnegative_distance)
 from ..functional.ranking import evaluate_ranking
 from ..protocols import (RAND_PERM_FILE, canonical_direction,
-                         llcm_gallery, load_rand_perm_cam, split_query_pool,
+                         group_by_identity_camera, llcm_gallery, load_rand_perm_cam, split_query_pool,
                          sysu_agw_gallery, sysu_official_gallery)
 
 #: keys of one result set, in table order (all fractions in last_results)
@@ -265,10 +265,13 @@ class VIReIDMetric(BaseMetric):
         trials = range(self.num_trials)
         if self.protocol == 'regdb':
             return [list(pool)]
+        if self.protocol == 'llcm' or self.gallery_draw == 'agw':
+            # group the pool once, draw every trial from it
+            groups = group_by_identity_camera(records, pool)
         if self.protocol == 'llcm':
-            return [llcm_gallery(records, t, pool) for t in trials]
+            return [llcm_gallery(records, t, pool, groups) for t in trials]
         if self.gallery_draw == 'agw':
-            return [sysu_agw_gallery(records, self.mode, t, pool)
+            return [sysu_agw_gallery(records, self.mode, t, pool, groups)
                     for t in trials]
         perm = load_rand_perm_cam(self._rand_perm_path())
         return [
