@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# One prepared GPU check (<= 8 minutes on one H100/H200-class GPU): for every
+# shipped method at its real size, training throughput (Runner vs plain loop)
+# in bf16 AMP and fp32, finite AMP losses, host-device syncs of one step, and
+# the evaluation benchmark. Prints everything; writes a copy to $OUT (or
+# ./work_dirs/gpu_check) as gpu_check.log.
+#   bash benchmarks/gpu_check.sh            # from the repo root, venv active
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-python}
+OUT_DIR=${OUT:-work_dirs/gpu_check}
+mkdir -p "$OUT_DIR"
+LOG="$OUT_DIR/gpu_check.log"
+export PYTHONUNBUFFERED=1
+# method config (real size) and its batch
+CONFIGS=(
+  projects/agw/config.py
+  projects/agw/caj_config.py
+  projects/icre/config.py
+)
+for extra in projects/idkl/configs/idkl-code_r50_1xb120-160e_sysu.py \
+             projects/mtrl/configs/mtrl_r50_1xb96-100e_sysu.py; do
+  [ -f "$extra" ] && CONFIGS+=("$extra")
+done
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+  $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))"
+  for cfg in "${CONFIGS[@]}"; do
+    timeout 90 $PY benchmarks/train_speed.py --config "$cfg" --amp bf16 \
+      --iters 20 --warmup 5 --workers 8 --sync-debug || echo "FAILED: $cfg bf16"
+    timeout 60 $PY benchmarks/train_speed.py --config "$cfg" --iters 10 \
+      --warmup 3 --workers 8 --skip-runner || echo "FAILED: $cfg fp32"
+  done
+  timeout 60 $PY benchmarks/train_speed.py --config projects/agw/config.py \
+    --amp bf16 --channels-last --iters 20 --warmup 5 --workers 8 \
+    --skip-runner || echo "FAILED: channels_last"
+  timeout 90 $PY benchmarks/eval_speed.py || echo "FAILED: eval_speed"
+} 2>&1 | tee "$LOG"
