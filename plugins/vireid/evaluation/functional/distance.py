@@ -100,3 +100,53 @@ def nonnegative_distance(query_feats: ArrayOrTensor,
     if metric == 'cosine':
         dist = np.maximum(1.0 + dist, 0.0)
     return dist
+
+
+class DistanceRows:
+    """Query-gallery distances computed a block of query rows at a time.
+
+    Behaves as the ``(num_query, num_gallery)`` float64 matrix of
+    :func:`compute_distance` for ``shape``, ``dtype`` and row slicing
+    (``rows[a:b]`` returns that block as an array), so
+    :func:`~vireid.evaluation.functional.evaluate_ranking` can rank a
+    problem whose full matrix would not fit in memory. Each block equals the
+    same rows of :func:`compute_distance` up to floating-point rounding of
+    the matrix product (BLAS may block a sub-product differently).
+
+    Args:
+        query_feats (ndarray | Tensor): ``(num_query, dim)``.
+        gallery_feats (ndarray | Tensor): ``(num_gallery, dim)``.
+        metric (str): ``'cosine'`` or ``'euclidean'``.
+    """
+
+    dtype = np.dtype(np.float64)
+
+    def __init__(self, query_feats: ArrayOrTensor,
+                 gallery_feats: ArrayOrTensor,
+                 metric: str = 'cosine') -> None:
+        if metric not in DISTANCES:
+            raise ValueError(f'metric must be one of {DISTANCES}, got '
+                             f'{metric!r}')
+        qf = _to_numpy('query features', query_feats, np.float64)
+        gf = _to_numpy('gallery features', gallery_feats, np.float64)
+        if qf.shape[1] != gf.shape[1]:
+            raise ValueError(f'query and gallery features differ in '
+                             f'dimension: {qf.shape[1]} vs {gf.shape[1]}')
+        self.metric = metric
+        if metric == 'cosine':
+            self._q, self._g = l2_normalize(qf), l2_normalize(gf)
+        else:
+            self._q, self._g = qf, gf
+            self._q_sq = np.einsum('ij,ij->i', qf, qf)
+            self._g_sq = np.einsum('ij,ij->i', gf, gf)
+        self.shape = (qf.shape[0], gf.shape[0])
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        if not isinstance(rows, slice):
+            raise TypeError('DistanceRows supports row slices only')
+        q = self._q[rows]
+        if self.metric == 'cosine':
+            return -(q @ self._g.T)
+        sq = self._q_sq[rows][:, None] + self._g_sq[None, :] - 2.0 * (
+            q @ self._g.T)
+        return np.sqrt(np.maximum(sq, 0.0))

@@ -58,6 +58,8 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .distance import DistanceRows
+
 ArrayLike = Union[np.ndarray, Sequence]
 
 EXCLUSION_RULES = ('sysu', 'pid_cam', 'none')
@@ -68,6 +70,9 @@ PROTOCOL_RULES: Dict[str, Tuple[str, bool]] = {
     'llcm': ('pid_cam', True),
     'regdb': ('none', False),
 }
+
+#: Query x gallery entries ranked at a time (about 15 bytes each).
+CHUNK_ENTRIES = 1 << 23
 
 #: The SYSU-MM01 location rule in camera numbers (AGW ``eval_sysu``).
 SYSU_SKIP_QUERY_CAM = 3
@@ -317,6 +322,38 @@ def _argsort_positions(distmat_rows: np.ndarray,
     return pos
 
 
+def _rank_rows(given: np.ndarray, groups: _Groups, q_codes: np.ndarray,
+               exclusion: str, dedup_cmc: bool,
+               q_camids: Optional[np.ndarray],
+               g_camids: Optional[np.ndarray],
+               method: str) -> Dict[str, np.ndarray]:
+    """Per-query statistics of a block of query rows (every computation in
+    :func:`_query_stats` is row-wise, so blocks give the same numbers as the
+    whole matrix)."""
+    num_g = given.shape[1]
+    values = given if given.dtype == np.float64 else given.astype(np.float64)
+    if method == 'argsort':
+        if not np.isfinite(values).all():
+            raise ValueError('distmat contains NaN or infinite values')
+        removed = _removed_mask(num_g, exclusion, q_codes, q_camids, g_camids,
+                                groups)
+        return _query_stats(_argsort_positions(given, removed), groups,
+                            q_codes, dedup_cmc, 'none', None, None)
+    stats = _query_stats(values, groups, q_codes, dedup_cmc, exclusion,
+                         q_camids, g_camids, check_finite=True)
+    tie_rows = np.flatnonzero(stats['tie'])
+    if tie_rows.size:
+        sub_q_cams = None if q_camids is None else q_camids[tie_rows]
+        removed = _removed_mask(num_g, exclusion, q_codes[tie_rows],
+                                sub_q_cams, g_camids, groups)
+        exact = _query_stats(
+            _argsort_positions(given[tie_rows], removed), groups,
+            q_codes[tie_rows], dedup_cmc, 'none', None, None)
+        for key, val in exact.items():
+            stats[key][tie_rows] = val
+    return stats
+
+
 def evaluate_ranking(distmat: ArrayLike,
                      q_pids: ArrayLike,
                      g_pids: ArrayLike,
@@ -327,7 +364,8 @@ def evaluate_ranking(distmat: ArrayLike,
                      dedup_cmc: Optional[bool] = None,
                      max_rank: int = 20,
                      method: str = 'auto',
-                     return_per_query: bool = False) -> dict:
+                     return_per_query: bool = False,
+                     chunk_rows: Optional[int] = None) -> dict:
     """CMC, mAP and mINP of one query/gallery set.
 
     Args:
@@ -352,6 +390,13 @@ def evaluate_ranking(distmat: ArrayLike,
             slower, same results).
         return_per_query (bool): Also return per-query arrays under
             ``'per_query'`` (``valid``, ``first_rank``, ``ap``, ``inp``).
+        chunk_rows (int, optional): Query rows ranked at a time; the
+            working memory is about 15 bytes x ``chunk_rows`` x
+            ``num_gallery``. Defaults to ``CHUNK_ENTRIES // num_gallery``.
+            The results do not depend on it. ``distmat`` may also be a
+            :class:`~vireid.evaluation.functional.DistanceRows`, which
+            computes each chunk's distances when it is ranked, so the whole
+            matrix never exists.
 
     Returns:
         dict: ``cmc`` (float64 array of length ``max_rank``, fractions),
@@ -383,8 +428,10 @@ def evaluate_ranking(distmat: ArrayLike,
         raise ValueError(f'max_rank must be >= 1, got {max_rank}')
     max_rank = int(max_rank)
 
-    distmat = np.asarray(distmat)
-    if distmat.ndim != 2:
+    lazy = isinstance(distmat, DistanceRows)
+    if not lazy:
+        distmat = np.asarray(distmat)
+    if len(distmat.shape) != 2:
         raise ValueError(f'distmat must be 2-D (num_query, num_gallery), got '
                          f'shape {distmat.shape}')
     num_q, num_g = distmat.shape
@@ -396,10 +443,9 @@ def evaluate_ranking(distmat: ArrayLike,
             np.issubdtype(distmat.dtype, np.complexfloating):
         raise ValueError(f'distmat must be real-valued, got {distmat.dtype}')
     # ties are broken by np.argsort on the matrix as given (its dtype picks
-    # the sort kernel); the value computations run in float64
+    # the sort kernel); the value computations run in float64, one chunk of
+    # query rows at a time
     given = distmat
-    if distmat.dtype != np.float64:
-        distmat = distmat.astype(np.float64)
     q_pids = _as_1d('q_pids', q_pids, num_q)
     g_pids = _as_1d('g_pids', g_pids, num_g)
     if exclusion != 'none':
@@ -409,29 +455,24 @@ def evaluate_ranking(distmat: ArrayLike,
         q_camids = _as_1d('q_camids', q_camids, num_q)
         g_camids = _as_1d('g_camids', g_camids, num_g)
 
-    groups = _Groups(q_pids, g_pids)
-    q_codes = groups.q_codes
-    if method == 'argsort':
-        if not np.isfinite(distmat).all():
-            raise ValueError('distmat contains NaN or infinite values')
-        removed = _removed_mask(num_g, exclusion, q_codes, q_camids, g_camids,
-                                groups)
-        stats = _query_stats(
-            _argsort_positions(given, removed), groups, q_codes, dedup_cmc,
-            'none', None, None)
     else:
-        stats = _query_stats(distmat, groups, q_codes, dedup_cmc, exclusion,
-                             q_camids, g_camids, check_finite=True)
-        tie_rows = np.flatnonzero(stats['tie'])
-        if tie_rows.size:
-            sub_q_cams = None if q_camids is None else q_camids[tie_rows]
-            removed = _removed_mask(num_g, exclusion, q_codes[tie_rows],
-                                    sub_q_cams, g_camids, groups)
-            exact = _query_stats(
-                _argsort_positions(given[tie_rows], removed), groups,
-                q_codes[tie_rows], dedup_cmc, 'none', None, None)
-            for key, val in exact.items():
-                stats[key][tie_rows] = val
+        q_camids = g_camids = None  # no rule reads them
+    if chunk_rows is None:
+        chunk_rows = max(1, CHUNK_ENTRIES // num_g)
+    elif int(chunk_rows) != chunk_rows or chunk_rows < 1:
+        raise ValueError(f'chunk_rows must be a positive integer, got '
+                         f'{chunk_rows!r}')
+    chunk_rows = int(chunk_rows)
+
+    groups = _Groups(q_pids, g_pids)
+    parts = []
+    for start in range(0, num_q, chunk_rows):
+        rows = slice(start, min(num_q, start + chunk_rows))
+        block = np.asarray(given[rows]) if lazy else given[rows]
+        parts.append(_rank_rows(
+            block, groups, groups.q_codes[rows], exclusion, dedup_cmc,
+            None if q_camids is None else q_camids[rows], g_camids, method))
+    stats = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     valid = stats['valid']
     num_valid = int(valid.sum())
