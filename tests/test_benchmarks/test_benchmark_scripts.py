@@ -47,3 +47,12 @@ def test_pipeline_speed_times_references_and_a_config():
     names = [r[0] for r in rows]
     assert names[0].startswith('agw-as-run') and len(rows) == 3
     assert all(r[1] > 0 for r in rows)
+
+
+def test_eval_speed_runs_one_case_without_peers():
+    rows = _load('eval_speed').main([
+        '--cases', 'sysu-1shot', '--trials', '1', '--repeats', '1',
+        '--skip-torchreid', '--skip-loop', '--rank-cy-source',
+        '/nonexistent.pyx'])
+    assert rows[0]['shape'] == (3803, 301)
+    assert rows[0]['vireid_protocol_s'] > 0
