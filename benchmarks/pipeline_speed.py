@@ -16,8 +16,11 @@ in the same run:
 
 vireid normalises on the device (the data preprocessor), so its per-item
 output is a uint8 tensor; the references normalise per item, as AGW does.
-Printed: img/s (median of ``--repeats``), the ratio to ``torchvision-PIL``
-and the img/s per worker that 3,000 img/s with 12 workers needs (250).
+With ``--src-size`` other than 288x144, the first pipeline is also timed
+on a pre-resized copy of the files (``tools/dataset_converters/preresize.py``,
+AGW's pre-processing as an option). Printed: img/s (median of
+``--repeats``), the ratio to ``torchvision-PIL`` and the img/s per worker that
+3,000 img/s with 12 workers needs (250).
 
 Usage::
 
@@ -134,6 +137,21 @@ def main(argv=None):
         for name, config in configs:
             fn = vireid_item_fn(config, sysu)
             rows.append((f'vireid {name}',
+                         *time_passes(fn, args.num, args.repeats)))
+        if tuple(args.src_size) != (288, 144) and configs:
+            # the same first pipeline from a pre-resized copy of the tree
+            import importlib.util
+            spec = importlib.util.spec_from_file_location(
+                'preresize',
+                osp.join(_ROOT, 'tools/dataset_converters/preresize.py'))
+            tool = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(tool)
+            small = osp.join(tmp, 'SYSU-MM01-288x144')
+            tool.main([sysu, small, '--size', '288', '144', '--workers',
+                       '1'])
+            name, config = configs[0]
+            fn = vireid_item_fn(config, small)
+            rows.append((f'vireid {name}, pre-resized copy',
                          *time_passes(fn, args.num, args.repeats)))
     print(f'\nsource JPEGs {args.src_size[0]}x{args.src_size[1]}, output '
           f'288x144-class inputs, one process, torch threads 1, '
