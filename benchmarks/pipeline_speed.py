@@ -156,10 +156,10 @@ def main(argv=None):
     print(f'\nsource JPEGs {args.src_size[0]}x{args.src_size[1]}, output '
           f'288x144-class inputs, one process, torch threads 1, '
           f'{args.num} items x {args.repeats} passes')
-    print(f'{"pipeline":44s} {"img/s med":>10s} {"min":>8s} '
+    print(f'{"pipeline":48s} {"img/s med":>10s} {"min":>8s} '
           f'{"vs tv-PIL":>9s} {"vs need":>8s}')
     for name, med, low in rows:
-        print(f'{name:44s} {med:10.0f} {low:8.0f} {med / ref:9.2f} '
+        print(f'{name:48s} {med:10.0f} {low:8.0f} {med / ref:9.2f} '
               f'{med / per_worker:8.2f}')
     print(f'need: {per_worker:.0f} img/s per worker for {TARGET_TOTAL} img/s '
           f'with {TARGET_WORKERS} workers')
