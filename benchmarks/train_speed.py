@@ -29,6 +29,7 @@ Example::
 """
 import argparse
 import contextlib
+import os
 import os.path as osp
 import resource
 import sys
@@ -121,11 +122,29 @@ def prepare_cfg(args, work_dir: str, data_root: str):
     return cfg, size
 
 
+def model_num_classes(model_cfg) -> int:
+    """The identity count the model's classifiers are built for (the
+    synthetic training set gets exactly that many identities)."""
+    from mmengine.registry import init_default_scope
+
+    from vireid.registry import MODELS
+    init_default_scope('vireid')
+    model = MODELS.build(model_cfg)
+    counts = {m.num_classes for m in model.modules()
+              if isinstance(getattr(m, 'num_classes', None), int)
+              and not isinstance(m.num_classes, bool)}
+    if len(counts) > 1:
+        raise SystemExit(f'error: the model classifies different identity '
+                         f'counts {sorted(counts)}')
+    return counts.pop() if counts else 0
+
+
 def make_data(root: str, size, num_ids: int) -> str:
     from vireid.datasets import make_synthetic_sysu
     sysu = osp.join(root, 'SYSU-MM01')
     make_synthetic_sysu(sysu, num_train_ids=num_ids, num_test_ids=2,
-                        img_size=tuple(size), images_per_cam=(6, 8), seed=0)
+                        img_size=tuple(size), images_per_cam=(2, 4), seed=0,
+                        workers=os.cpu_count() or 1)
     return sysu
 
 
@@ -243,7 +262,8 @@ def main(argv=None) -> dict:
         from mmengine.config import Config
         probe = Config.fromfile(args.config)
         sampler = probe.train_dataloader.get('sampler', {})
-        num_ids = max(2 * int(sampler.get('num_ids', 8)), 8)
+        num_ids = model_num_classes(probe.model) or max(
+            2 * int(sampler.get('num_ids', 8)), 8)
         size = args.size or _set_scale(
             probe.train_dataloader.dataset.pipeline, None) or (288, 144)
         data_root = make_data(tmp, size, num_ids)
