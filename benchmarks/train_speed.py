@@ -261,6 +261,8 @@ def main(argv=None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         from mmengine.config import Config
         probe = Config.fromfile(args.config)
+        if args.cfg_options:
+            probe.merge_from_dict(args.cfg_options)
         sampler = probe.train_dataloader.get('sampler', {})
         num_ids = model_num_classes(probe.model) or max(
             2 * int(sampler.get('num_ids', 8)), 8)
