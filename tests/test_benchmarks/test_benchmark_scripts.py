@@ -45,7 +45,10 @@ def test_pipeline_speed_times_references_and_a_config():
         '--num', '3', '--repeats', '1', '--src-size', '64', '32',
         '--configs', 'projects/agw/config.py'])
     names = [r[0] for r in rows]
-    assert names[0].startswith('agw-as-run') and len(rows) == 3
+    # two references, the config, and (sources not at 288x144) the config
+    # on a pre-resized copy
+    assert names[0].startswith('agw-as-run') and len(rows) == 4
+    assert names[3].endswith('pre-resized copy')
     assert all(r[1] > 0 for r in rows)
 
 
