@@ -116,7 +116,8 @@ def multiview_collate(data_batch: Sequence[dict]) -> dict:
     ``batch_size`` of 64.
 
     Use it with ``train_dataloader = dict(collate_fn=dict(
-    type='multiview_collate'))``.
+    type='vireid.multiview_collate'))``: mmengine's runner looks collate
+    functions up in its root registry, so the scope prefix is needed.
 
     Args:
         data_batch (Sequence[dict]): The items of one loader batch.
