@@ -96,6 +96,10 @@ def _caj_views():
 
 
 def test_modality_views_and_collate_make_caj_batch():
+    _caj_batch(check=True)
+
+
+def _caj_batch(check=False):
     views = _caj_views()
     assert views.num_views == {0: 2, 1: 1}
     items = []
@@ -104,6 +108,9 @@ def test_modality_views_and_collate_make_caj_batch():
         items.append(views(_item(0, label, _img(seed=label))))
     for label in (0, 1):
         items.append(views(_item(1, label, _img(seed=10 + label))))
+    batch = multiview_collate(items)
+    if not check:
+        return batch
     v = items[0]
     assert len(v['inputs']) == 2
     assert [d.metainfo['view'] for d in v['data_samples']] == [0, 1]
@@ -120,6 +127,15 @@ def test_modality_views_and_collate_make_caj_batch():
     out = VIReIDDataPreprocessor()(batch)
     assert out['inputs'].shape == (6, 3, 24, 12)
     assert torch.equal(out['inputs'][0], batch['inputs'][0])  # not twice
+
+
+def test_caj_batch_picture(tmp_path):
+    from tools.analysis_tools.caj_batch_vis import draw, to_pixels
+    batch = _caj_batch()
+    png = draw(batch, str(tmp_path / 'b.png'))
+    assert (tmp_path / 'b.png').stat().st_size > 1000 and png
+    px = to_pixels(batch['inputs'][0], batch['data_samples'][0])
+    assert px.dtype == np.uint8 and px.shape == (24, 12, 3)
 
 
 def test_modality_views_validation():
