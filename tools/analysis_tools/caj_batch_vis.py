@@ -19,8 +19,11 @@ import sys
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path[:0] = [osp.join(ROOT, 'plugins'), ROOT]
 
-ROW_NAMES = {(0, 0): 'visible (original)', (0, 1): 'visible, channel-exchanged',
-             (1, 0): 'infrared'}
+ROW_NAMES = {
+    (0, 0): 'visible (original)',
+    (0, 1): 'visible, channel-exchanged',
+    (1, 0): 'infrared'
+}
 
 
 def first_batch(config: str, num_ids: int, num_instances: int,
