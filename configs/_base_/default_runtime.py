@@ -14,7 +14,10 @@ default_hooks = dict(
         type='CheckpointHook',
         interval=10,
         max_keep_ckpts=3,
-        save_best='auto',
+        # No best.pth by default: SYSU-MM01, RegDB and LLCM have no
+        # validation split, so 'best' would be chosen on the test metric.
+        # Configs with a real validation set may set save_best='<metric>'.
+        save_best=None,
         rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )

@@ -4,4 +4,5 @@
 # trained weights. Evaluated cross-modally like the demo.
 _base_ = ['./demo.py']
 model = dict(backbone=dict(share_from=0))
-train_dataloader = dict(sampler=dict(modalities=(0, )))
+# (the queue draw: AGW's draw needs both modalities)
+train_dataloader = dict(sampler=dict(modalities=(0, ), draw='queue'))

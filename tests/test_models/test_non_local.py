@@ -66,3 +66,22 @@ def test_bad_arguments():
         NonLocalBlock2d(8, mode='gaussian')
     with pytest.raises(ValueError, match='reduction'):
         NonLocalBlock2d(1, reduction=2)
+
+
+def test_agw_official_width_one_inner_channel():
+    """AGW's Non_local has 1 inner channel: 7 C + 3 parameters per block,
+    28.7 K for the five blocks of AGW (2 x 512, 3 x 1024 channels)."""
+    blocks = [NonLocalBlock2d(c, inter_channels=1)
+              for c in (512, 512, 1024, 1024, 1024)]
+    counts = [sum(p.numel() for p in b.parameters()) for b in blocks]
+    assert counts[0] == 7 * 512 + 3 and sum(counts) == 28687
+    half = sum(sum(p.numel() for p in NonLocalBlock2d(c).parameters())
+               for c in (512, 512, 1024, 1024, 1024))
+    assert half > 7.3e6
+    b = blocks[0].eval()
+    nn.init.normal_(b.W[1].weight)
+    x = torch.randn(2, 512, 4, 2, generator=torch.Generator().manual_seed(0))
+    t, p, g = (m(x).flatten(2) for m in (b.theta, b.phi, b.g))  # B x 1 x N
+    y = (t.transpose(1, 2) @ p / t.shape[-1]) @ g.transpose(1, 2)
+    ref = x + b.W(y.transpose(1, 2).reshape(2, 1, 4, 2))
+    torch.testing.assert_close(b(x), ref)

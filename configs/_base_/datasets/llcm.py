@@ -1,6 +1,10 @@
 # LLCM, official layout (idx/, test_vis/camK/, test_nir/camK/, training
-# folders). DEEN recipe: 384x144, RandomGrayscale + RandomErasing. Both
-# directions, 10 single-shot gallery trials each, from one feature pass.
+# folders). DEEN recipe: 384x144, RandomGrayscale + RandomErasing. DEEN
+# erases the *normalised* tensor with the ImageNet mean (0.485, 0.456, 0.406)
+# as the value there (pixels ~152, 142, 127), hence NormalizeImage before it;
+# RandomErasing(space='pixel') without NormalizeImage is vireid's older
+# variant (fill 0 after normalisation). Both directions, 10 single-shot
+# gallery trials each, from one feature pass.
 dataset_type = 'LLCMDataset'
 data_root = 'data/LLCM'
 img_scale = (384, 144)
@@ -11,7 +15,9 @@ train_pipeline = [
     dict(type='RandomPadCrop', pad=10),
     dict(type='RandomGrayscale', prob=0.5),
     dict(type='RandomHFlip', prob=0.5),
-    dict(type='RandomErasing', prob=0.5, area=(0.02, 0.4)),
+    dict(type='NormalizeImage'),
+    dict(type='RandomErasing', prob=0.5, area=(0.02, 0.4),
+         space='normalized'),
     dict(type='PackVIReIDInputs'),
 ]
 test_pipeline = [

@@ -1,11 +1,19 @@
 # RegDB, official layout (Visible/, Thermal/, idx/*_{trial}.txt). Each of the
-# 10 trials is its own train/test split: train one model per trial
-# (--cfg-options train_dataloader.dataset.trial=N test_dataloader.dataset.trial=N,
-# or inherit this file and set `trial = N` before the dataloaders are built).
+# 10 trials is its own train/test split: train one model per trial. Choose
+# the trial on ALL THREE dataloaders (val_dataloader is a copy of
+# test_dataloader made when this file is read, so it does not follow a later
+# change of test_dataloader):
+#   --cfg-options train_dataloader.dataset.trial=N \
+#       val_dataloader.dataset.trial=N test_dataloader.dataset.trial=N
+# or, in a child config:
+#   train_dataloader = dict(dataset=dict(trial=N))
+#   val_dataloader = dict(dataset=dict(trial=N))
+#   test_dataloader = dict(dataset=dict(trial=N))
+# (A top-level `trial = N` in a child changes nothing: base files are
+# evaluated before the child, so there is deliberately no such variable.)
 # Both directions are evaluated from one feature pass.
 dataset_type = 'RegDBDataset'
 data_root = 'data/RegDB'
-trial = 1
 img_scale = (288, 144)
 
 train_pipeline = [
@@ -30,7 +38,7 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
-        trial=trial,
+        trial=1,
         pipeline=train_pipeline))
 test_dataloader = dict(
     batch_size=128,
@@ -41,7 +49,7 @@ test_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         split='test',
-        trial=trial,
+        trial=1,
         pipeline=test_pipeline))
 test_evaluator = [
     dict(type='VIReIDMetric', protocol='regdb', direction='v2t',

@@ -44,6 +44,16 @@ class CrossModalIdentitySampler(Sampler):
     batch. Identities without images of both modalities are skipped with a
     warning.
 
+    **AGW-exact draw** (``draw='agw'``, selected by the AGW / CAJ configs):
+    what AGW's ``IdentitySampler`` does instead of the queues above. Each
+    batch is drawn independently: P identities without replacement from all
+    identities, then K visible and K infrared images of each *with*
+    replacement (an image can appear twice in a batch, and nothing balances
+    images over the epoch). The epoch has ``int(max(#visible, #infrared) /
+    (P * K)) + 1`` batches, AGW's rule (unless ``num_batches`` is given).
+    Needs ``interleave=False`` and both modalities. The draws still come
+    from ``np.random.default_rng([seed, epoch])``.
+
     **Epoch length.** ``B = max(1, max(#visible, #infrared) // (P * k))``
     batches over all ranks, where ``k`` is the number of images per
     identity and modality in a batch (K, or K/2 when interleaved): one
@@ -85,7 +95,12 @@ class CrossModalIdentitySampler(Sampler):
             batches; ``(0,)`` or ``(1,)`` samples one modality only
             (P identities x 2K images of it, the same batch size), e.g. to
             train a visible-only baseline.
+        draw (str): ``'queue'`` (default, the balanced queues above) or
+            ``'agw'`` (AGW-exact draw and epoch rule, see above).
     """
+
+    #: Values of ``draw``.
+    DRAWS = ('queue', 'agw')
 
     def __init__(self,
                  dataset: Sized,
@@ -97,7 +112,16 @@ class CrossModalIdentitySampler(Sampler):
                  rank: Optional[int] = None,
                  world_size: Optional[int] = None,
                  seed_augment: bool = True,
-                 modalities: Sequence[int] = (VISIBLE, INFRARED)) -> None:
+                 modalities: Sequence[int] = (VISIBLE, INFRARED),
+                 draw: str = 'queue') -> None:
+        if draw not in self.DRAWS:
+            raise ValueError(f'CrossModalIdentitySampler: draw must be one '
+                             f'of {self.DRAWS}, got {draw!r}')
+        if draw == 'agw' and (interleave or tuple(modalities) !=
+                              (VISIBLE, INFRARED)):
+            raise ValueError("CrossModalIdentitySampler: draw='agw' needs "
+                             'interleave=False and modalities=(0, 1)')
+        self.draw = draw
         self.seed_augment = bool(seed_augment)
         self._skip = 0
         self.modalities = tuple(int(m) for m in modalities)
@@ -150,7 +174,12 @@ class CrossModalIdentitySampler(Sampler):
                 f'identities have images of both modalities')
         if num_batches is None:
             largest = max(self._num_images[m] for m in self.modalities)
-            num_batches = max(1, largest // (self.num_ids * self.per_modality))
+            if self.draw == 'agw':  # AGW: int(N / (P * K)) + 1
+                num_batches = largest // (self.num_ids *
+                                          self.per_modality) + 1
+            else:
+                num_batches = max(1, largest //
+                                  (self.num_ids * self.per_modality))
         self.batches_per_rank = math.ceil(num_batches / self.world_size)
 
     def _build_index(self, dataset: Sized) -> List[int]:
@@ -237,6 +266,15 @@ class CrossModalIdentitySampler(Sampler):
         id_queue: List[int] = []
         ids = np.asarray(self.identities)
         out = np.empty((total, self.batch_size), dtype=np.int64)
+        if self.draw == 'agw':
+            for b in range(total):
+                chosen = rng.choice(ids, self.num_ids, replace=False)
+                vis = [rng.choice(self._index[(int(i), VISIBLE)], k)
+                       for i in chosen]
+                ir = [rng.choice(self._index[(int(i), INFRARED)], k)
+                      for i in chosen]
+                out[b] = np.concatenate(vis + ir)
+            return out
         for b in range(total):
             if len(id_queue) < self.num_ids:
                 rest = set(id_queue)

@@ -6,6 +6,8 @@ from .channel_exchange import ChannelExchange
 from .channel_random_erasing import ChannelRandomErasing
 from .formatting import PackVIReIDInputs
 from .loading import LoadVIReIDImage
+from .multiview import ModalityViews, multiview_collate
+from .normalize import NormalizeImage
 from .random_erasing import RandomErasing
 from .random_grayscale import RandomGrayscale
 from .random_hflip import RandomHFlip
@@ -15,5 +17,6 @@ from .resize import ReIDResize
 __all__ = [
     'BaseVIReIDTransform', 'LoadVIReIDImage', 'ReIDResize', 'RandomPadCrop',
     'RandomHFlip', 'RandomErasing', 'ChannelExchange', 'ChannelAdapGray',
-    'ChannelRandomErasing', 'RandomGrayscale', 'PackVIReIDInputs'
+    'ChannelRandomErasing', 'RandomGrayscale', 'PackVIReIDInputs',
+    'NormalizeImage', 'ModalityViews', 'multiview_collate'
 ]

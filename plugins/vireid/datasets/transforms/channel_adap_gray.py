@@ -12,7 +12,8 @@ class ChannelAdapGray(BaseVIReIDTransform):
     ``idx`` is drawn uniformly from ``{0, 1, 2, 3}``. ``idx`` 0, 1, 2 copies
     the R, G or B channel into all three channels; ``idx == 3`` converts to
     grey (0.2989 R + 0.587 G + 0.114 B) with probability ``prob`` and
-    otherwise leaves the image unchanged.
+    otherwise leaves the image unchanged. Acts on uint8 pixels or, after
+    :class:`NormalizeImage`, on the normalised image (CAJ's order).
 
     Args:
         prob (float): Grey-scale probability in the ``idx == 3`` case.

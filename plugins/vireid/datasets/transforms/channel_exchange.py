@@ -12,15 +12,22 @@ GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
 def to_gray3(img: np.ndarray) -> np.ndarray:
     """Grey image ``0.2989 R + 0.587 G + 0.114 B`` replicated to 3 channels.
 
+    Works on uint8 pixels (rounded and clipped back to uint8) and on float
+    images, e.g. normalised ones after :class:`NormalizeImage` (no rounding:
+    CAJ mixes the *normalised* channels).
+
     Args:
-        img (np.ndarray): HWC uint8 RGB image.
+        img (np.ndarray): HWC RGB image, uint8 or float.
 
     Returns:
-        np.ndarray: HWC uint8 image with three equal channels.
+        np.ndarray: HWC image of the same dtype with three equal channels.
     """
     gray = img[..., :3].astype(np.float32) @ np.asarray(
         GRAY_WEIGHTS, dtype=np.float32)
-    gray = np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+    if img.dtype == np.uint8:
+        gray = np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+    else:
+        gray = gray.astype(img.dtype)
     return np.repeat(gray[..., None], 3, axis=2)
 
 
@@ -28,7 +35,8 @@ def copy_channel(img: np.ndarray, idx: int) -> np.ndarray:
     """Copy channel ``idx`` (0 R, 1 G, 2 B) into all three channels.
 
     Args:
-        img (np.ndarray): HWC RGB image.
+        img (np.ndarray): HWC RGB image (uint8 or float; CAJ copies the
+            channels of the normalised tensor).
         idx (int): The channel to keep.
 
     Returns:
@@ -47,6 +55,11 @@ class ChannelExchange(BaseVIReIDTransform):
     ``idx >= 3`` (only when ``gray >= 3``) converts to grey
     (0.2989 R + 0.587 G + 0.114 B). The default ``gray=2`` always copies a
     single channel, as CAJ's training script.
+
+    Acts on uint8 pixels or, after :class:`NormalizeImage`, on the
+    normalised image as CAJ does (copying a normalised channel is not the
+    same as copying the pixel channel, since the channels have different
+    means and stds).
 
     Args:
         gray (int): Largest index drawn. Defaults to 2.

@@ -15,7 +15,9 @@ class PackVIReIDInputs(BaseVIReIDTransform):
     """Pack ``results`` into ``dict(inputs=..., data_samples=...)``.
 
     ``inputs`` is a uint8 CHW tensor in RGB order (the data preprocessor
-    casts and normalises it). ``data_samples`` is a
+    casts and normalises it), or a float32 one when :class:`NormalizeImage`
+    ran (then ``img_norm_cfg`` is kept in the metainfo and the data
+    preprocessor does not normalise again). ``data_samples`` is a
     :class:`~vireid.structures.VIReIDDataSample` whose ``gt_label`` is set
     from ``results['gt_label']`` and whose metainfo holds the ``meta_keys``
     present in ``results``.
@@ -34,7 +36,8 @@ class PackVIReIDInputs(BaseVIReIDTransform):
                  meta_keys: Sequence[str] = ('img_path', 'rel_path', 'pid',
                                              'camid', 'modality', 'is_query',
                                              'sample_idx', 'ori_shape',
-                                             'img_shape', 'flip')) -> None:
+                                             'img_shape', 'flip', 'view',
+                                             'img_norm_cfg')) -> None:
         super().__init__(modality=None)
         self.meta_keys = tuple(meta_keys)
 
@@ -50,10 +53,14 @@ class PackVIReIDInputs(BaseVIReIDTransform):
             ``data_samples`` (VIReIDDataSample).
         """
         img = self._get_img(results, 'PackVIReIDInputs')
-        if not isinstance(img, np.ndarray) or img.dtype != np.uint8 \
+        normalised = 'img_norm_cfg' in results
+        dtype = np.float32 if normalised else np.uint8
+        if not isinstance(img, np.ndarray) or img.dtype != dtype \
                 or img.ndim != 3 or img.shape[2] != 3:
+            what = ('float32 (after NormalizeImage)' if normalised else
+                    'uint8')
             raise TypeError(
-                f'PackVIReIDInputs expects an HWC uint8 RGB image, got '
+                f'PackVIReIDInputs expects an HWC {what} RGB image, got '
                 f'{type(img).__name__} {getattr(img, "dtype", "")} '
                 f'{getattr(img, "shape", "")} for {results.get("img_path")}')
         missing = [k for k in self.REQUIRED_KEYS + ('gt_label', )
@@ -69,7 +76,7 @@ class PackVIReIDInputs(BaseVIReIDTransform):
         for key in self.meta_keys:
             if key in results:
                 value = results[key]
-                if key in ('pid', 'camid', 'modality', 'sample_idx'):
+                if key in ('pid', 'camid', 'modality', 'sample_idx', 'view'):
                     value = int(value)
                 elif key in ('is_query', 'flip'):
                     value = bool(value)

@@ -151,7 +151,8 @@ class TwoStreamResNet(BaseModule):
             2, 3 of layer2 and 3, 4, 5 of layer3 of a ResNet-50) or
             ``positions`` (4 tuples of block indices); the remaining keys
             (``reduction``, ``inter_channels``, ``mode``) go to
-            :class:`~vireid.models.layers.NonLocalBlock2d`.
+            :class:`~vireid.models.layers.NonLocalBlock2d`; AGW's official
+            code uses ``inter_channels=1`` (selected by the AGW configs).
         base_width (int): Stem channels (64 for the standard ResNet; the
             stages have ``base_width * (1, 2, 4, 8) * expansion``
             channels). Reduce it for tiny test models.

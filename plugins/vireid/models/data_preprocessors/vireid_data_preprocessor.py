@@ -19,6 +19,13 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
     device, converts to float32 and applies ``(x - mean) / std`` per
     channel on the 0-255 scale.
 
+    A batch of **float** images was normalised in the pipeline by
+    :class:`~vireid.datasets.NormalizeImage` (CAJ / DEEN augmentations act
+    on normalised images): every data sample must then carry
+    ``metainfo['img_norm_cfg']`` equal to this module's mean/std, and the
+    batch is only stacked and moved. A float batch without it, with other
+    statistics, or a batch mixing uint8 and float images is an error.
+
     Args:
         mean (Sequence[float]): Per-channel mean (0-255 scale). Defaults to
             ImageNet's ``(123.675, 116.28, 103.53)``.
@@ -63,6 +70,13 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
                             f'non-empty list of C x H x W tensors or a '
                             f'B x C x H x W tensor, got {type(inputs)}')
         first = inputs[0]
+        dtypes = {img.dtype for img in inputs
+                  if isinstance(img, torch.Tensor)}
+        if len(dtypes) > 1:
+            raise ValueError(
+                f'VIReIDDataPreprocessor: the batch mixes image dtypes '
+                f'{sorted(str(d) for d in dtypes)}; NormalizeImage must run '
+                f'on every image of a pipeline or on none')
         for i, img in enumerate(inputs):
             if not isinstance(img, torch.Tensor) or img.dim() != 3:
                 raise ValueError(
@@ -99,8 +113,38 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
                 f'VIReIDDataPreprocessor: inputs have {channels} channels but '
                 f'mean/std have {self.mean.numel()}')
         batch = batch.to(self.device, non_blocking=self._non_blocking)
-        batch = (batch.float() - self.mean) / self.std
+        if batch.dtype.is_floating_point:
+            self._check_pre_normalised(data.get('data_samples'))
+            batch = batch.float()
+        else:
+            batch = (batch.float() - self.mean) / self.std
         if self.channels_last:
             batch = batch.contiguous(memory_format=torch.channels_last)
         data_samples = self.cast_data(data.get('data_samples'))
         return dict(inputs=batch, data_samples=data_samples)
+
+    def _check_pre_normalised(self, data_samples) -> None:
+        """Check that float inputs were normalised with this mean/std."""
+        if not data_samples:
+            raise ValueError(
+                'VIReIDDataPreprocessor: got float inputs without data '
+                'samples; float inputs must come from NormalizeImage (whose '
+                'img_norm_cfg is checked), uint8 inputs are normalised here')
+        mean = self.mean.flatten().tolist()
+        std = self.std.flatten().tolist()
+        for i, ds in enumerate(data_samples):
+            cfg = ds.metainfo.get('img_norm_cfg')
+            if cfg is None:
+                raise ValueError(
+                    f'VIReIDDataPreprocessor: inputs[{i}] is a float image '
+                    f'but its data sample has no img_norm_cfg; put '
+                    f'NormalizeImage in the pipeline or feed uint8 images')
+            ok = (len(cfg['mean']) == len(mean) and all(
+                abs(a - b) < 1e-4 for a, b in zip(cfg['mean'], mean))
+                  and all(abs(a - b) < 1e-4 for a, b in zip(cfg['std'], std)))
+            if not ok:
+                raise ValueError(
+                    f'VIReIDDataPreprocessor: inputs[{i}] was normalised with '
+                    f'mean={tuple(cfg["mean"])}, std={tuple(cfg["std"])} but '
+                    f'this preprocessor uses mean={tuple(mean)}, '
+                    f'std={tuple(std)}; make them equal')

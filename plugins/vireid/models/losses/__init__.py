@@ -1,4 +1,5 @@
 # Copyright (c) vireid contributors. All rights reserved.
+from .adp_triplet_loss import ADPTripletLoss
 from .cross_entropy_loss import CrossEntropyLoss
 from .icg_loss import ICGLoss
 from .triplet_loss import TripletLoss
@@ -6,6 +7,7 @@ from .utils import pairwise_euclidean
 from .wr_triplet_loss import WRTripletLoss
 
 __all__ = [
-    'CrossEntropyLoss', 'TripletLoss', 'WRTripletLoss', 'pairwise_euclidean',
+    'ADPTripletLoss', 'CrossEntropyLoss', 'TripletLoss', 'WRTripletLoss',
+    'pairwise_euclidean',
     'ICGLoss'
 ]
