@@ -1,11 +1,14 @@
 # Copyright (c) vireid contributors. All rights reserved.
 from .cross_entropy_loss import CrossEntropyLoss
 from .icg_loss import ICGLoss
+from .idkl_losses import (CSABatchLoss, CSASampleLoss, IIPLoss, ModalityCELoss,
+                          TGSALoss)
 from .triplet_loss import TripletLoss
 from .utils import pairwise_euclidean
 from .wr_triplet_loss import WRTripletLoss
 
 __all__ = [
     'CrossEntropyLoss', 'TripletLoss', 'WRTripletLoss', 'pairwise_euclidean',
-    'ICGLoss'
+    'ICGLoss', 'TGSALoss', 'CSABatchLoss', 'CSASampleLoss', 'IIPLoss',
+    'ModalityCELoss'
 ]
