@@ -175,19 +175,19 @@ def test_iip_loss():
 
     def gaps(vecs):
         out = []
+        rows = list(zip(vecs, labels.tolist(), modality.tolist()))
         for y in (0, 1):
-            v = [x for x, lab, m in zip(vecs, labels.tolist(),
-                                        modality.tolist()) if lab == y and m == 0]
-            i = [x for x, lab, m in zip(vecs, labels.tolist(),
-                                        modality.tolist()) if lab == y and m == 1]
+            v = [x for x, lab, m in rows if lab == y and m == 0]
+            i = [x for x, lab, m in rows if lab == y and m == 1]
             mv = [sum(c) / len(v) for c in zip(*v)]
             mi = [sum(c) / len(i) for c in zip(*i)]
             out.append(math.sqrt(sum((a - b + 1e-6)**2
                                      for a, b in zip(mv, mi))))
         return out
 
-    l_in = sum(max(p - q, 0.0) for p, q in zip(
-        gaps(gem(maps['f_in_p'].double())), gaps(gem(maps['f_in'].double())))) / 2
+    gap_p = gaps(gem(maps['f_in_p'].double()))
+    gap = gaps(gem(maps['f_in'].double()))
+    l_in = sum(max(p - q, 0.0) for p, q in zip(gap_p, gap)) / 2
     parts = loss_mod.components(maps, labels, modality)
     assert parts['entropy'].item() == pytest.approx(l_f, rel=1e-4, abs=1e-7)
     assert parts['centroid'].item() == pytest.approx(l_in, rel=1e-4, abs=1e-7)

@@ -3,7 +3,8 @@
 
 The official code (``1KK077/IDKL``) saves ``model.state_dict()`` of its
 ``Baseline`` (with a ``module.`` prefix when it ran under DataParallel).
-The result loads into ``projects/idkl/configs/idkl-code_r50_1xb120-160e_sysu.py``
+The result loads into the SYSU config
+``projects/idkl/configs/idkl-code_r50_1xb120-160e_sysu.py``
 (``--cfg-options load_from=DST`` or ``tools/test.py CONFIG DST``).
 
 Mapping (official -> vireid):

@@ -2,7 +2,8 @@
 # 256x128, 6 ids x (5 V + 5 I) = 60, TGSA off (distalign: false), and
 # since the batch is not 120 the code's switch gives CSA inter weight 0.3.
 # Trial 1 (the official code knows no other; pass
-# --cfg-options train_dataloader.dataset.trial=N test_dataloader.dataset.trial=N
+# --cfg-options train_dataloader.dataset.trial=N
+#               test_dataloader.dataset.trial=N
 # for the others). The official run evaluates every 5 epochs on the test
 # split and keeps the best mean R1; vireid reports the last epoch.
 _base_ = [
