@@ -27,6 +27,14 @@ def shrink(model: dict) -> dict:
             bb['non_local_cfg'] = dict(num_blocks=(0, 1, 1, 0))
         deep = 64
         channels = None
+    elif bb['type'] == 'IDKLResNet':
+        bb.update(depth=18, base_width=8, init_cfg=None)
+        if bb.get('non_local'):
+            bb['non_local_cfg'] = dict(num_blocks=(0, 1, 1, 0))
+        deep, channels = 64, None
+        for key in ('sp_head', 'purifier', 'disc_sp', 'disc_sh', 'loss_iip'):
+            if model.get(key):
+                model[key]['in_channels'] = deep
     elif bb['type'] == 'TorchreidBackbone':
         bb.update(name='osnet_x0_25')
         deep, channels = 128, (96, 128, 128)

@@ -97,6 +97,20 @@ class CrossModalIdentitySampler(Sampler):
             train a visible-only baseline.
         draw (str): ``'queue'`` (default, the balanced queues above) or
             ``'agw'`` (AGW-exact draw and epoch rule, see above).
+        idkl_epoch (bool): IDKL's epoch rule (its ``RandomIdentitySampler``,
+            needs ``interleave=True``): every epoch, each identity's larger
+            modality is subsampled without replacement to the size of the
+            smaller one (an identity with fewer than K/2 images in a
+            modality is oversampled to K/2 instead of breaking), the pairs
+            are cut into chunks of K (``I, V, I, V, ...``), and batches of
+            P randomly chosen identities with chunks left take one chunk
+            each until fewer than P identities have chunks, i.e. about
+            ``2 * sum_id min(n_V, n_I) / K`` chunks. mmengine needs a fixed
+            epoch length, so the number of batches is that of one
+            simulated epoch (drawn once from ``seed``); an epoch whose draw
+            ends earlier continues with a fresh round of chunks, one that
+            runs longer is cut. ``num_batches`` still overrides the
+            length. Defaults to False.
     """
 
     #: Values of ``draw``.
@@ -113,7 +127,8 @@ class CrossModalIdentitySampler(Sampler):
                  world_size: Optional[int] = None,
                  seed_augment: bool = True,
                  modalities: Sequence[int] = (VISIBLE, INFRARED),
-                 draw: str = 'queue') -> None:
+                 draw: str = 'queue',
+                 idkl_epoch: bool = False) -> None:
         if draw not in self.DRAWS:
             raise ValueError(f'CrossModalIdentitySampler: draw must be one '
                              f'of {self.DRAWS}, got {draw!r}')
@@ -121,8 +136,17 @@ class CrossModalIdentitySampler(Sampler):
                               (VISIBLE, INFRARED)):
             raise ValueError("CrossModalIdentitySampler: draw='agw' needs "
                              'interleave=False and modalities=(0, 1)')
+        if draw == 'agw' and idkl_epoch:
+            raise ValueError("CrossModalIdentitySampler: draw='agw' and "
+                             'idkl_epoch=True are two different epoch rules; '
+                             'choose one')
         self.draw = draw
         self.seed_augment = bool(seed_augment)
+        self.idkl_epoch = bool(idkl_epoch)
+        if self.idkl_epoch and not interleave:
+            raise ValueError('CrossModalIdentitySampler: idkl_epoch=True is '
+                             "IDKL's rule for its interleaved layout; set "
+                             'interleave=True')
         self._skip = 0
         self.modalities = tuple(int(m) for m in modalities)
         if self.modalities not in ((VISIBLE, INFRARED), (VISIBLE, ),
@@ -172,6 +196,10 @@ class CrossModalIdentitySampler(Sampler):
                 f'CrossModalIdentitySampler: num_ids={self.num_ids} '
                 f'identities per batch, but only {len(self.identities)} '
                 f'identities have images of both modalities')
+        if num_batches is None and self.idkl_epoch:
+            num_batches = max(
+                1, len(self._idkl_batches(
+                    np.random.default_rng([self.seed, 0x1D41]))))
         if num_batches is None:
             largest = max(self._num_images[m] for m in self.modalities)
             if self.draw == 'agw':  # AGW: int(N / (P * K)) + 1
@@ -261,6 +289,11 @@ class CrossModalIdentitySampler(Sampler):
         epoch = self.epoch if epoch is None else int(epoch)
         rng = np.random.default_rng([self.seed, epoch])
         total = self.batches_per_rank * self.world_size
+        if self.idkl_epoch:
+            batches: List[np.ndarray] = []
+            while len(batches) < total:
+                batches += self._idkl_batches(rng)
+            return np.stack(batches[:total]).astype(np.int64)
         k = self.per_modality
         queues: Dict[Tuple[int, int], np.ndarray] = {}
         id_queue: List[int] = []
@@ -299,6 +332,33 @@ class CrossModalIdentitySampler(Sampler):
                 out[b] = np.stack([ir, vis], axis=2).reshape(-1)
             else:
                 out[b] = np.concatenate([vis.reshape(-1), ir.reshape(-1)])
+        return out
+
+    def _idkl_batches(self, rng: np.random.Generator) -> List[np.ndarray]:
+        """One pass of IDKL's epoch rule (see ``idkl_epoch``)."""
+        k = self.per_modality
+        chunks: Dict[int, List[np.ndarray]] = {}
+        for label in self.identities:
+            vis = self._index[(label, VISIBLE)]
+            ir = self._index[(label, INFRARED)]
+            n = max(min(len(vis), len(ir)), k)
+
+            def take(pool: np.ndarray) -> np.ndarray:
+                reps = math.ceil(n / len(pool))
+                return np.concatenate(
+                    [rng.permutation(pool) for _ in range(reps)])[:n]
+
+            v, i = take(vis), take(ir)
+            pairs = np.stack([i, v], axis=1).reshape(-1)  # I, V, I, V, ...
+            chunks[label] = [pairs[c * 2 * k:(c + 1) * 2 * k]
+                             for c in range(n // k)]
+        avail = [label for label in self.identities if chunks[label]]
+        out = []
+        while len(avail) >= self.num_ids:
+            chosen = rng.choice(len(avail), self.num_ids, replace=False)
+            labels = [avail[c] for c in chosen]
+            out.append(np.concatenate([chunks[y].pop(0) for y in labels]))
+            avail = [y for y in avail if chunks[y]]
         return out
 
     def _draw(self, rng: np.random.Generator, queues: dict, label: int,
@@ -347,6 +407,7 @@ class CrossModalIdentitySampler(Sampler):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(num_ids={self.num_ids}, '
                 f'num_instances={self.num_instances}, '
-                f'interleave={self.interleave}, batch_size={self.batch_size}, '
+                f'interleave={self.interleave}, '
+                f'idkl_epoch={self.idkl_epoch}, batch_size={self.batch_size}, '
                 f'batches_per_rank={self.batches_per_rank}, '
                 f'world_size={self.world_size})')

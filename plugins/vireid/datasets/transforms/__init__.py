@@ -13,10 +13,12 @@ from .random_grayscale import RandomGrayscale
 from .random_hflip import RandomHFlip
 from .random_pad_crop import RandomPadCrop
 from .resize import ReIDResize
+from .tv_random_erasing import TorchvisionRandomErasing
 
 __all__ = [
     'BaseVIReIDTransform', 'LoadVIReIDImage', 'ReIDResize', 'RandomPadCrop',
     'RandomHFlip', 'RandomErasing', 'ChannelExchange', 'ChannelAdapGray',
     'ChannelRandomErasing', 'RandomGrayscale', 'PackVIReIDInputs',
-    'NormalizeImage', 'ModalityViews', 'multiview_collate'
+    'NormalizeImage', 'ModalityViews', 'multiview_collate',
+    'TorchvisionRandomErasing'
 ]
