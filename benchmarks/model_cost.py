@@ -13,9 +13,10 @@ multiply-add = one FLOP) for one image, with two handles it lacks: the
 attention products of ``aten::scaled_dot_product_attention`` (``Q K^T`` and
 ``A V``) and the fused ``aten::_native_multi_head_attention`` that
 ``nn.MultiheadAttention`` runs at inference (in-projections, both products,
-out-projection). Without them an SDCE block counts as its FFN only. Throughput is the
-median of ``--repeats`` timed batches after warm-up, with the configured
-number of torch threads.
+out-projection). Without them the attention products (and, on the fused
+path, the whole attention block) go uncounted. Throughput is the median of
+``--repeats`` timed batches after warm-up, with the configured number of
+torch threads.
 """
 import argparse
 import os.path as osp

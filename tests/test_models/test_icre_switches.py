@@ -67,7 +67,8 @@ def test_icg_reduction(reduction):
     x = torch.randn(14, 6, generator=g)
     labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 0, 1, 2, 5])
     mods = torch.tensor([0, 1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 0])
-    terms = ICGLoss(margin=1.2, reduction=reduction).compute_terms(x, labels, mods)
+    loss = ICGLoss(margin=1.2, reduction=reduction)
+    terms = loss.compute_terms(x, labels, mods)
     expect = _icg_oracle(x, labels, mods,
                          torch.sum if reduction == 'sum' else torch.mean, 1.2)
     for name, value in zip(('gap', 'pull', 'diversity'), expect):

@@ -88,8 +88,9 @@ class SDCEHead(BaseModule):
       to queries and keys (not to values);
     - reshape to ``B x d x H x W`` (H, W of the deep map) -> ``pool``
       (GeM p=3; GeM clamps negatives, so it acts as ReLU + GeM), after a
-      ``BatchNorm2d`` of the map (``map_norm='bn'``, default) -> ``f_enh``, optionally projected by a
-      Linear layer to ``out_channels``.
+      ``BatchNorm2d`` of the map (``map_norm='bn'``, default) ->
+      ``f_enh``, optionally projected by a Linear layer to
+      ``out_channels``.
 
     The transformer runs in float32 with autocast disabled
     (``attn_fp32=True``), so the attention softmax never runs in float16.
