@@ -1,5 +1,5 @@
 # Copyright (c) vireid contributors. All rights reserved.
-"""ICRE's enhanced branch must keep learning (issue #10).
+"""ICRE's enhanced branch and the collapse of issue #10 (still open).
 
 A few dozen SGD steps of a tiny ICRE on an in-memory VI-ReID set: similar
 identities (colour patterns close to one common image), noisy, an infrared
@@ -7,7 +7,9 @@ view that is a fixed grey mix of the colour channels. With the original
 reconstruction (``OLD``: LayerNorm output pooled directly, triplet and ICG
 on the pre-BN enhanced feature) the enhanced feature collapses to one point
 within ~10 steps: ``enh.loss_triplet`` sits at the 0.3 margin and
-``loss_icg`` at rho = 0.3. The defaults must not.
+``loss_icg`` at rho = 0.3. ``FIX`` (triplet and ICG on BN(f_enh), BN of
+the SDCE map) learns here, but on the demo its enhanced classifier stayed
+at chance (``projects/icre/README.md``), so the defaults are still ``OLD``.
 """
 import copy
 
@@ -34,9 +36,12 @@ TINY = dict(
     sdce=dict(type='SDCEHead', embed_dims=16, num_heads=2, pos_embed=True,
               pos_size=(4, 2), distill=dict(weight=1.0, temperature=4.0)),
     loss_icg=dict(type='ICGLoss', margin=RHO))
-#: the original reconstruction's switches (before the fix of issue #10)
+#: the original reconstruction's switches (= the defaults)
 OLD = dict(sdce=dict(TINY['sdce'], map_norm='none'), icg_feature='pool',
            enh_metric_feature='pool')
+#: the candidate fix (not the default; see the module docstring)
+FIX = dict(sdce=dict(TINY['sdce'], map_norm='bn'), icg_feature='bn',
+           enh_metric_feature='bn')
 
 
 def _data(spread, noise, per=4, h=64, w=32):
@@ -108,19 +113,20 @@ def pinned(history, tail=6):
     return out
 
 
-def test_enhanced_branch_learns():
-    history = train_tiny()
+def test_fix_switches_learn_on_tiny_set():
+    history = train_tiny(FIX)
     assert pinned(history) == [], pinned(history)
     first = history[0]['enh.loss_triplet']
     assert history[-1]['enh.stat_dneg'] > history[-1]['enh.stat_dpos']
     assert sum(h['enh.loss_triplet'] for h in history[-6:]) / 6 < first / 3
 
 
-@pytest.mark.parametrize('what', ['old'])
-def test_old_reconstruction_collapses(what):
-    # the diagnosis of issue #10, kept as a check that the test above can
-    # fail: with the original switches both losses end on their constants
-    history = train_tiny(OLD)
+@pytest.mark.parametrize('overrides', [OLD, {}], ids=['old', 'defaults'])
+def test_original_reconstruction_collapses(overrides):
+    # the diagnosis of issue #10, and the check that the test above can
+    # fail: with the original switches (still the defaults) both losses end
+    # on their constants. Flip this when a fix becomes the default.
+    history = train_tiny(overrides)
     assert len(pinned(history)) == 2, pinned(history)
     end = history[-1]
     assert end['enh.stat_dneg'] < 0.05 * end['enh.stat_norm']  # one point

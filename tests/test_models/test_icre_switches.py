@@ -107,9 +107,13 @@ def _tiny(**kw):
 
 
 def test_metric_and_icg_feature_switches(tiny_batch):
-    model = _tiny()
-    assert model.enh_metric_feature == 'bn' and model.icg_feature == 'bn'
-    assert model.test_feature == 'enh' and model.sdce.map_norm == 'bn'
+    default = _tiny()
+    assert default.enh_metric_feature == 'pool'
+    assert default.icg_feature == 'pool'
+    assert default.test_feature == 'enh' and default.sdce.map_norm == 'none'
+    model = _tiny(enh_metric_feature='bn', icg_feature='bn',
+                  sdce=dict(type='SDCEHead', embed_dims=16, num_heads=2,
+                            map_norm='bn'))
     data = model.data_preprocessor(tiny_batch, True)
     torch.manual_seed(0)
     losses = model(**data, mode='loss')
@@ -135,11 +139,9 @@ def test_metric_and_icg_feature_switches(tiny_batch):
     with pytest.raises(ValueError, match="map_norm must be 'bn' or 'none'"):
         _tiny(sdce=dict(type='SDCEHead', embed_dims=16, num_heads=2,
                         map_norm='ln'))
-    old = _tiny(sdce=dict(type='SDCEHead', embed_dims=16, num_heads=2,
-                          map_norm='none'))
-    assert old.sdce.map_bn is None
+    assert default.sdce.map_bn is None
     assert (sum(p.numel() for p in model.parameters()) -
-            sum(p.numel() for p in old.parameters())) == 2 * 16
+            sum(p.numel() for p in default.parameters())) == 2 * 16
 
 
 def test_model_cost_counts_attention():

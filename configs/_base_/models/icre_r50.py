@@ -50,9 +50,9 @@ model = dict(
         depth=1,
         pos_embed=True,
         pos_size=(18, 9),
-        map_norm='bn',
+        map_norm='none',  # 'bn': see projects/icre/README.md, issue #10
         distill=dict(weight=1.0, temperature=4.0)),
     loss_icg=dict(type='ICGLoss', margin=0.3, normalize=True, loss_weight=1.0),
-    icg_feature='bn',
-    enh_metric_feature='bn',
+    icg_feature='pool',  # 'bn' + enh_metric_feature='bn' + map_norm='bn':
+    enh_metric_feature='pool',  # stops the collapse on a tiny set only
     test_feature='enh')

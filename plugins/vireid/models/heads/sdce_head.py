@@ -87,8 +87,8 @@ class SDCEHead(BaseModule):
       ``d x pos_size`` grid, bilinearly resized to each token grid and added
       to queries and keys (not to values);
     - reshape to ``B x d x H x W`` (H, W of the deep map) -> ``pool``
-      (GeM p=3; GeM clamps negatives, so it acts as ReLU + GeM), after a
-      ``BatchNorm2d`` of the map (``map_norm='bn'``, default) ->
+      (GeM p=3; GeM clamps negatives, so it acts as ReLU + GeM), after an
+      optional ``BatchNorm2d`` of the map (``map_norm='bn'``) ->
       ``f_enh``, optionally projected by a Linear layer to
       ``out_channels``.
 
@@ -134,7 +134,8 @@ class SDCEHead(BaseModule):
             nearly the same vector for every image (norm ~0.8 sqrt(d),
             pairwise distances ~0.5 % of it in the demo) and the triplet
             margin and ICG cannot act on it; see ``projects/icre/README.md``.
-            Defaults to ``'bn'`` [RECON].
+            Defaults to ``'none'`` (the switch alone did not stop the
+            collapse, issue #10).
         init_cfg (dict | list[dict], optional): mmengine init config.
     """
 
@@ -155,7 +156,7 @@ class SDCEHead(BaseModule):
                  out_channels: Optional[int] = None,
                  distill: Optional[dict] = None,
                  attn_fp32: bool = True,
-                 map_norm: str = 'bn',
+                 map_norm: str = 'none',
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if deep_channels is None or mp_channels is None:

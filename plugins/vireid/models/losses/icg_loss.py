@@ -47,9 +47,9 @@ class ICGLoss(BaseModule):
     A note on collapse: with (a) + (b) weighted against the bounded hinge
     (c), putting every feature on one point gives ``loss = margin`` exactly
     (a = b = 0, c = margin), a trivial minimum whenever the spread state
-    costs more. ICRE therefore applies ICG to the BNNeck output by default
-    (``ICRE(icg_feature='bn')``), which is batch-standardised and cannot
-    collapse to one point; see ``projects/icre/README.md``.
+    costs more. The BNNeck output is batch-standardised and cannot
+    collapse to one point (``ICRE(icg_feature='bn')``, not the default,
+    see ``projects/icre/README.md``).
 
     Identities seen in one modality only are **skipped** for (a) and (b)
     (their other-modality centre does not exist; their samples do not count

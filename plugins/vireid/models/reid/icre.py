@@ -109,18 +109,16 @@ class ICRE(VIReIDModel):
     part L2-normalised first when ``concat_normalize=True`` so that both
     weigh the same in the cosine distance).
 
-    Where the metric losses of the enhanced branch act (issue #10): the
-    pre-BN ``f_enh`` is GeM over a LayerNorm'd token map, so its norm is
-    almost fixed and every image gives nearly the same vector; trained with
-    the batch-hard triplet and ICG on it, the enhanced feature collapses to
-    one point in the first epoch (triplet = margin, ICG = rho). The
-    defaults therefore put the enhanced triplet (``enh_metric_feature``)
-    and ICG (``icg_feature``) on the BNNeck output ``BN(f_enh)``, which is
-    batch-standardised and cannot collapse, and standardise the SDCE map
-    per channel before pooling (``SDCEHead(map_norm='bn')``). The deep
-    branch keeps AGW's pre-BN triplet. The original choices stay
-    available: ``enh_metric_feature='pool', icg_feature='pool',
-    sdce=dict(map_norm='none')``. See ``projects/icre/README.md``.
+    Where the metric losses of the enhanced branch act (issue #10, open):
+    the pre-BN ``f_enh`` is GeM over a LayerNorm'd token map, so its norm
+    is almost fixed and every image gives nearly the same vector; trained
+    with the batch-hard triplet and ICG on it, the enhanced feature
+    collapses to one point in the first epoch (triplet = margin, ICG =
+    rho). ``enh_metric_feature='bn'``, ``icg_feature='bn'`` and
+    ``SDCEHead(map_norm='bn')`` together stop the collapse on a tiny set
+    but made the enhanced classifier fail on the demo (see
+    ``projects/icre/README.md``), so the defaults are still the original
+    reconstruction's.
 
     Args:
         backbone (dict | nn.Module): Backbone returning a tuple of maps.
@@ -139,11 +137,11 @@ class ICRE(VIReIDModel):
         loss_icg (dict | nn.Module, optional): ICG loss; None disables it.
         icg_input (str): ``'auto'`` (``'enh'`` with SDCE, else
             ``'deep'``), ``'enh'`` or ``'deep'``: which feature ICG acts on.
-        icg_feature (str): ``'bn'`` (BNNeck output, default [RECON]) or
-            ``'pool'`` (pre-BN, the original reconstruction; collapses).
+        icg_feature (str): ``'pool'`` (pre-BN, default [RECON]; collapses,
+            issue #10) or ``'bn'`` (BNNeck output).
         enh_metric_feature (str): Feature the enhanced head's triplet loss
-            acts on: ``'bn'`` (default [RECON]) or ``'pool'`` (pre-BN, as in
-            the deep branch; collapses on ``f_enh``).
+            acts on: ``'pool'`` (pre-BN as in the deep branch, default) or
+            ``'bn'``.
         in_channels (Sequence[int], optional): Channels of the backbone's
             maps, needed when the backbone has no ``out_channels``
             attribute (e.g. ``TorchreidBackbone``); must agree with it
@@ -180,8 +178,8 @@ class ICRE(VIReIDModel):
                  loss_icg: Optional[Union[dict, nn.Module]] = dict(
                      type='ICGLoss'),
                  icg_input: str = 'auto',
-                 icg_feature: str = 'bn',
-                 enh_metric_feature: str = 'bn',
+                 icg_feature: str = 'pool',
+                 enh_metric_feature: str = 'pool',
                  in_channels: Optional[Sequence[int]] = None,
                  deep_index: int = -1,
                  sdce_kv_index: int = 0,
