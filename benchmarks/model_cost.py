@@ -8,10 +8,15 @@ to the first config (the reference), e.g.::
     python benchmarks/model_cost.py projects/icre/ablation/agw.py \
         projects/icre/ablation/agw_icg.py projects/icre/ablation/icre.py
 
-GFLOPs come from mmengine's ``get_model_complexity_info`` (fvcore-style
-counting: one multiply-add = one FLOP) for one image. Throughput is the
-median of ``--repeats`` timed batches after warm-up, with the configured
-number of torch threads.
+GFLOPs come from mmengine's ``FlopAnalyzer`` (fvcore-style counting: one
+multiply-add = one FLOP) for one image, with two handles it lacks: the
+attention products of ``aten::scaled_dot_product_attention`` (``Q K^T`` and
+``A V``) and the fused ``aten::_native_multi_head_attention`` that
+``nn.MultiheadAttention`` runs at inference (in-projections, both products,
+out-projection). Without them the attention products (and, on the fused
+path, the whole attention block) go uncounted. Throughput is the median of
+``--repeats`` timed batches after warm-up, with the configured number of
+torch threads.
 """
 import argparse
 import os.path as osp
@@ -36,9 +41,44 @@ class _Predictor:
                 for _ in range(n)]
 
 
+def sdpa_flop_jit(inputs, outputs) -> int:
+    """MACs of ``scaled_dot_product_attention(q, k, v)``: ``Q K^T`` +
+    ``A V`` = ``batch * Lq * Lk * (E + Ev)``."""
+    from mmengine.analysis.jit_handles import get_shape
+    q, k, v = (get_shape(x) for x in inputs[:3])
+    batch = 1
+    for d in q[:-2]:
+        batch *= d
+    return int(batch * q[-2] * k[-2] * (q[-1] + v[-1]))
+
+
+def native_mha_flop_jit(inputs, outputs) -> int:
+    """MACs of ``aten::_native_multi_head_attention`` (query, key, value
+    ``B x L x E``): in-projections ``(Lq + 2 Lk) E^2``, attention
+    ``2 Lq Lk E``, out-projection ``Lq E^2``, times ``B``."""
+    from mmengine.analysis.jit_handles import get_shape
+    q, k = get_shape(inputs[0]), get_shape(inputs[1])
+    if len(q) == 2:  # unbatched
+        q, k = [1] + q, [1] + k
+    b, lq, e = q
+    lk = k[-2]
+    return int(b * ((lq + 2 * lk) * e * e + 2 * lq * lk * e + lq * e * e))
+
+
+def count_flops(module, inputs) -> int:
+    """fvcore-style FLOPs of ``module(*inputs)``, attention included."""
+    from mmengine.analysis import FlopAnalyzer
+    analyzer = FlopAnalyzer(module, inputs)
+    analyzer.set_op_handle(
+        'aten::scaled_dot_product_attention', sdpa_flop_jit,
+        'aten::_native_multi_head_attention', native_mha_flop_jit)
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return int(analyzer.total())
+
+
 def measure(config: str, size, batch: int, repeats: int) -> dict:
     import torch
-    from mmengine.analysis import get_model_complexity_info
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
@@ -67,9 +107,7 @@ def measure(config: str, size, batch: int, repeats: int) -> dict:
     wrapped = Wrapped(model).eval()
     x1 = torch.randn(1, 3, h, w)
     with torch.no_grad():
-        info = get_model_complexity_info(wrapped, inputs=(x1, ),
-                                         show_table=False, show_arch=False)
-    flops = info['flops'] / 1e9
+        flops = count_flops(wrapped, (x1, )) / 1e9
     xb = torch.randn(batch, 3, h, w)
     times = []
     with torch.no_grad():

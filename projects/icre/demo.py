@@ -9,15 +9,14 @@ _base_ = [
     '../../configs/_base_/schedules/demo_cpu.py',
     '../../configs/_base_/default_runtime.py',
 ]
-num_classes = 120
 model = dict(
     backbone=dict(
         depth=18,
         base_width=32,
         non_local_cfg=dict(num_blocks=(0, 1, 1, 0)),
         init_cfg=None),
-    head=dict(in_channels=256, num_classes=num_classes),
-    mpfr=dict(channels=64, aux_head=dict(num_classes=num_classes)),
+    head=dict(in_channels=256, num_classes=120),
+    mpfr=dict(channels=64),
     sdce=dict(embed_dims=64, num_heads=4, pos_size=(6, 3)))
 default_hooks = dict(
     logger=dict(interval=10),

@@ -66,8 +66,13 @@ def _grad_ok(p):
             and p.grad.abs().sum() > 0)
 
 
+STATS = {f'{b}.stat_{k}' for b in ('deep', 'enh')
+         for k in ('norm', 'dpos', 'dneg', 'cpos', 'cneg')}
+ICG_TERMS = {'icg.gap', 'icg.pull', 'icg.diversity'}
+
+
 def test_full_icre_three_modes(tiny_batch):
-    model = _build()
+    model = _build(test_feature='concat')
     assert isinstance(model, ICRE)
     assert model.mpfr.in_channels == (32, 64, 128)  # from the backbone
     assert model.sdce.deep_channels == 128 and model.sdce.mp_channels == 32
@@ -78,7 +83,9 @@ def test_full_icre_three_modes(tiny_batch):
         'deep.loss_id', 'deep.loss_triplet', 'deep.acc', 'mp.loss_id',
         'mp.acc', 'enh.loss_id', 'enh.loss_triplet', 'enh.acc', 'loss_icg',
         'loss_distill'
-    }
+    } | STATS | ICG_TERMS
+    # logged statistics are detached and hold no 'loss' (not summed)
+    assert not any(losses[k].requires_grad for k in STATS | ICG_TERMS)
     assert all(torch.isfinite(v) for v in losses.values())
     assert losses['loss_icg'] > 0
     sum(v for k, v in losses.items() if 'loss' in k).backward()
@@ -140,7 +147,9 @@ def test_ablation_variants_and_parameter_counts(tiny_batch):
             assert model.icg_input == 'deep'
             assert model.mpfr is None and model.enh_head is None
             assert set(losses) == {'deep.loss_id', 'deep.loss_triplet',
-                                   'deep.acc', 'loss_icg'}
+                                   'deep.acc', 'loss_icg'} | {
+                                       k for k in STATS | ICG_TERMS
+                                       if not k.startswith('enh.')}
             assert losses['loss_icg'] > 0
             losses['loss_icg'].backward()
             assert _grad_ok(model.backbone.shared.layer4[0].conv1.weight)
@@ -176,7 +185,7 @@ def test_agw_icg_matches_agw_with_same_weights(tiny_batch):
 
 
 def test_train_step_and_flip(tiny_batch):
-    model = _build(flip_test=True)
+    model = _build(flip_test=True, test_feature='concat')
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
     log_vars = model.train_step(tiny_batch, optim)
     total = sum(v for k, v in log_vars.items() if 'loss' in k and k != 'loss')
@@ -241,4 +250,4 @@ def test_icre_on_torchreid_backbone(tiny_batch):
     model.eval()
     with torch.no_grad():
         preds = model.val_step(tiny_batch)
-    assert preds[0].pred_feature['bn'].shape == (128 + 32, )
+    assert preds[0].pred_feature['bn'].shape == (32, )  # BN(f_enh)

@@ -1,8 +1,14 @@
 # ICRE (arXiv 2512.04522) on a two-stream ResNet-50 -- [RECON]: the paper's
 # full text was not available; module internals follow the reconstruction in
 # projects/icre/README.md and every unknown is a switch below.
+#
+# Class counts: set ONLY `model.head.num_classes` in a child config, e.g.
+#   model = dict(head=dict(num_classes=206))      # RegDB
+# ICRE copies it into the enhanced head (enh_head=None) and into the MPFR
+# auxiliary head (whose num_classes is left unset here). There is no
+# top-level `num_classes` variable on purpose: a child config that set one
+# would silently leave the built heads at this file's value.
 _base_ = ['./agw_r50.py']
-num_classes = 395
 model = dict(
     _delete_=True,
     type='ICRE',
@@ -25,7 +31,7 @@ model = dict(
     head=dict(
         type='BNNeckHead',
         in_channels=2048,
-        num_classes=num_classes,
+        num_classes=395,  # SYSU-MM01 training identities
         loss_id=dict(type='CrossEntropyLoss'),
         loss_triplet=dict(type='TripletLoss', margin=0.3),
         init='agw'),
@@ -36,7 +42,7 @@ model = dict(
         spatial_mask=True,
         fusion='sum',
         aux_head=dict(
-            type='BNNeckHead', num_classes=num_classes, loss_triplet=None)),
+            type='BNNeckHead', loss_triplet=None)),  # num_classes: = head's
     sdce=dict(
         type='SDCEHead',
         embed_dims=512,
@@ -44,6 +50,9 @@ model = dict(
         depth=1,
         pos_embed=True,
         pos_size=(18, 9),
+        map_norm='none',  # 'bn': see projects/icre/README.md, issue #10
         distill=dict(weight=1.0, temperature=4.0)),
     loss_icg=dict(type='ICGLoss', margin=0.3, normalize=True, loss_weight=1.0),
-    test_feature='concat')
+    icg_feature='pool',  # 'bn' + enh_metric_feature='bn' + map_norm='bn':
+    enh_metric_feature='pool',  # stops the collapse on a tiny set only
+    test_feature='enh')

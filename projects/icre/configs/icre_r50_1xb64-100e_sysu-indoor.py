@@ -2,4 +2,4 @@
 _base_ = ['../config.py']
 test_evaluator = dict(mode='indoor')
 val_evaluator = dict(mode='indoor')
-default_hooks = dict(checkpoint=dict(save_best='sysu-indoor-t2v/rank1'))
+default_hooks = dict(checkpoint=dict(save_best=None))  # see ../config.py

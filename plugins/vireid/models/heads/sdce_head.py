@@ -87,9 +87,10 @@ class SDCEHead(BaseModule):
       ``d x pos_size`` grid, bilinearly resized to each token grid and added
       to queries and keys (not to values);
     - reshape to ``B x d x H x W`` (H, W of the deep map) -> ``pool``
-      (GeM p=3; note GeM clamps negatives, so it acts as ReLU + GeM on the
-      zero-mean LayerNorm output) -> ``f_enh``, optionally projected by a
-      Linear layer to ``out_channels``.
+      (GeM p=3; GeM clamps negatives, so it acts as ReLU + GeM), after an
+      optional ``BatchNorm2d`` of the map (``map_norm='bn'``) ->
+      ``f_enh``, optionally projected by a Linear layer to
+      ``out_channels``.
 
     The transformer runs in float32 with autocast disabled
     (``attn_fp32=True``), so the attention softmax never runs in float16.
@@ -124,6 +125,17 @@ class SDCEHead(BaseModule):
             enable the distillation term; None disables it.
         attn_fp32 (bool): Run the transformer in float32 under autocast.
             Defaults to True.
+        map_norm (str): ``'bn'``: a ``BatchNorm2d(d)`` on the enhanced map
+            before the pooling, so that ``f_enh`` is pooled from
+            per-channel standardised activations as a CNN feature is;
+            ``'none'``: pool the LayerNorm output directly (the original
+            reconstruction). Every token of the LayerNorm output has zero
+            mean and unit variance over its d channels, so GeM of it is
+            nearly the same vector for every image (norm ~0.8 sqrt(d),
+            pairwise distances ~0.5 % of it in the demo) and the triplet
+            margin and ICG cannot act on it; see ``projects/icre/README.md``.
+            Defaults to ``'none'`` (the switch alone did not stop the
+            collapse, issue #10).
         init_cfg (dict | list[dict], optional): mmengine init config.
     """
 
@@ -144,6 +156,7 @@ class SDCEHead(BaseModule):
                  out_channels: Optional[int] = None,
                  distill: Optional[dict] = None,
                  attn_fp32: bool = True,
+                 map_norm: str = 'none',
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if deep_channels is None or mp_channels is None:
@@ -179,6 +192,10 @@ class SDCEHead(BaseModule):
                 raise ValueError(f'SDCEHead: distill.temperature must be > 0,'
                                  f' got {distill["temperature"]}')
             self.distill = distill
+        if map_norm not in ('bn', 'none'):
+            raise ValueError(f"SDCEHead: map_norm must be 'bn' or 'none', "
+                             f'got {map_norm!r}')
+        self.map_norm = map_norm
         self.deep_channels = int(deep_channels)
         self.mp_channels = int(mp_channels)
         self.embed_dims = embed_dims
@@ -196,6 +213,8 @@ class SDCEHead(BaseModule):
             _CascadeStage(embed_dims, num_heads, ffn_ratio, dropout,
                           attn_dropout, pre_norm) for _ in range(depth))
         self.final_norm = nn.LayerNorm(embed_dims) if pre_norm else None
+        self.map_bn = (
+            nn.BatchNorm2d(embed_dims) if map_norm == 'bn' else None)
         self.pool = MODELS.build(copy.deepcopy(pool))
         self.out_proj = (
             nn.Linear(embed_dims, out_channels)
@@ -273,6 +292,8 @@ class SDCEHead(BaseModule):
             if self.final_norm is not None:
                 x = self.final_norm(x)
             enh_map = x.transpose(1, 2).reshape(b, self.embed_dims, h, w)
+            if self.map_bn is not None:
+                enh_map = self.map_bn(enh_map)
             feat = self.pool(enh_map)
             if self.out_proj is not None:
                 feat = self.out_proj(feat)

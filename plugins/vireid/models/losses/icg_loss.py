@@ -41,6 +41,16 @@ class ICGLoss(BaseModule):
       ||c^y - c^{y'}||_2)`` over all identities of the batch (needs at least
       two; zero otherwise).
 
+    (``reduction='sum'`` replaces every mean by a sum, as the specification
+    writes it.)
+
+    A note on collapse: with (a) + (b) weighted against the bounded hinge
+    (c), putting every feature on one point gives ``loss = margin`` exactly
+    (a = b = 0, c = margin), a trivial minimum whenever the spread state
+    costs more. The BNNeck output is batch-standardised and cannot
+    collapse to one point (``ICRE(icg_feature='bn')``, not the default,
+    see ``projects/icre/README.md``).
+
     Identities seen in one modality only are **skipped** for (a) and (b)
     (their other-modality centre does not exist; their samples do not count
     in the mean of (b)); they do take part in (c). If no identity of the
@@ -64,6 +74,14 @@ class ICGLoss(BaseModule):
             [RECON].
         loss_weight (float): Overall multiplier. Defaults to 1.0 [RECON]
             (``lambda_ICG``).
+        reduction (str): ``'mean'`` (default): each term is the mean over
+            its identities (a, c) or samples (b); ``'sum'``: the sums the
+            specification writes (``methods.md`` section 3b,
+            ``sum_y``, ``sum_{i in y}``). The mean is the default because
+            the sums grow with the batch (8 identities x 8 images: a 64x
+            larger pull term than the mean) and would outweigh the ID and
+            triplet losses at ``loss_weight=1``; ``'sum'`` with
+            ``loss_weight=1/N`` is the same loss for a fixed batch.
         init_cfg (dict, optional): Unused (no parameters).
     """
 
@@ -75,8 +93,13 @@ class ICGLoss(BaseModule):
                  normalize: bool = True,
                  balanced_joint: bool = False,
                  loss_weight: float = 1.0,
+                 reduction: str = 'mean',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if reduction not in ('mean', 'sum'):
+            raise ValueError(f"ICGLoss: reduction must be 'mean' or 'sum', "
+                             f'got {reduction!r}')
+        self.reduction = reduction
         for name, value in (('gap_weight', gap_weight),
                             ('pull_weight', pull_weight),
                             ('diversity_weight', diversity_weight),
@@ -111,6 +134,9 @@ class ICGLoss(BaseModule):
                              f'or 1 (infrared), got '
                              f'{sorted(set(modality.tolist()))}')
         return labels.long(), modality.long()
+
+    def _reduce(self, values: torch.Tensor) -> torch.Tensor:
+        return values.sum() if self.reduction == 'sum' else values.mean()
 
     def compute_terms(self, feats: torch.Tensor, labels: torch.Tensor,
                       modality: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -151,11 +177,12 @@ class ICGLoss(BaseModule):
             joint = sums.sum(dim=1) / counts.sum(dim=1, keepdim=True)
 
         if bool(both.any()):
-            gap = torch.linalg.vector_norm(
-                centres[both, 0] - centres[both, 1], dim=1).mean()
+            gap = self._reduce(torch.linalg.vector_norm(
+                centres[both, 0] - centres[both, 1], dim=1))
             keep = both[inv]
             other = centres[inv[keep], 1 - modality[keep]]
-            pull = torch.linalg.vector_norm(x[keep] - other, dim=1).mean()
+            pull = self._reduce(
+                torch.linalg.vector_norm(x[keep] - other, dim=1))
         else:
             gap, pull = zero, zero
 
@@ -165,7 +192,7 @@ class ICGLoss(BaseModule):
                 compute_mode='donot_use_mm_for_euclid_dist').squeeze(0)
             eye = torch.eye(num_ids, dtype=torch.bool, device=x.device)
             nearest = dist.masked_fill(eye, float('inf')).amin(dim=1)
-            diversity = F.relu(self.margin - nearest).mean()
+            diversity = self._reduce(F.relu(self.margin - nearest))
         else:
             diversity = zero
         return dict(gap=gap, pull=pull, diversity=diversity,
@@ -184,7 +211,17 @@ class ICGLoss(BaseModule):
             Tensor: ``loss_weight * (gap_weight * gap + pull_weight * pull +
             diversity_weight * diversity)`` (float32 scalar).
         """
-        terms = self.compute_terms(feats, labels, modality)
+        return self.combine(self.compute_terms(feats, labels, modality))
+
+    def combine(self, terms: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """Weight and sum the terms of :meth:`compute_terms`.
+
+        Args:
+            terms (dict[str, Tensor]): Output of :meth:`compute_terms`.
+
+        Returns:
+            Tensor: The loss :meth:`forward` returns.
+        """
         loss = (self.gap_weight * terms['gap'] +
                 self.pull_weight * terms['pull'] +
                 self.diversity_weight * terms['diversity'])
@@ -195,4 +232,5 @@ class ICGLoss(BaseModule):
                 f'{self.pull_weight}, diversity_weight='
                 f'{self.diversity_weight}, margin={self.margin}, '
                 f'normalize={self.normalize}, balanced_joint='
-                f'{self.balanced_joint}, loss_weight={self.loss_weight}')
+                f'{self.balanced_joint}, loss_weight={self.loss_weight}, '
+                f'reduction={self.reduction!r}')

@@ -17,6 +17,43 @@ SampleList = List[VIReIDDataSample]
 _TEST_FEATURES = ('enh', 'deep', 'concat')
 
 
+@torch.no_grad()
+def feature_stats(feats: torch.Tensor,
+                  labels: torch.Tensor) -> Dict[str, torch.Tensor]:
+    """Scale and distance statistics of a batch of features (logged only).
+
+    Args:
+        feats (Tensor): ``N x D`` features (e.g. a branch's pre-BN ``pool``).
+        labels (Tensor): ``[N]`` identity labels.
+
+    Returns:
+        dict[str, Tensor]: Detached scalars (their keys hold no ``'loss'``,
+        so mmengine logs them without adding them to the loss):
+        ``stat_norm`` (mean L2 norm), ``stat_dpos`` / ``stat_dneg`` (mean
+        Euclidean distance over positive / negative pairs) and
+        ``stat_cpos`` / ``stat_cneg`` (the same in cosine distance,
+        ``1 - cos``, i.e. scale-free).
+    """
+    x = feats.detach().float()
+    same = labels.view(-1, 1) == labels.view(1, -1)
+    eye = torch.eye(len(labels), dtype=torch.bool, device=x.device)
+    pos, neg = same & ~eye, ~same
+    dist = torch.cdist(x, x)
+    xn = F.normalize(x, dim=1)
+    cos = 1.0 - xn @ xn.t()
+    nan = x.new_tensor(float('nan'))
+
+    def mean(d, m):
+        return d[m].mean() if bool(m.any()) else nan
+
+    return dict(
+        stat_norm=x.norm(dim=1).mean(),
+        stat_dpos=mean(dist, pos),
+        stat_dneg=mean(dist, neg),
+        stat_cpos=mean(cos, pos),
+        stat_cneg=mean(cos, neg))
+
+
 def _prefixed(prefix: str, losses: Dict[str, torch.Tensor]
               ) -> Dict[str, torch.Tensor]:
     return {f'{prefix}.{k}': v for k, v in losses.items()}
@@ -66,10 +103,22 @@ class ICRE(VIReIDModel):
     Test features (``pred_feature`` dict, raw; the metric normalises):
     ``deep`` / ``deep_pool`` (BN / pre-BN ``f_deep``), ``enh`` /
     ``enh_pool`` (of ``f_enh``, when it exists) and ``bn`` / ``pool``
-    chosen by ``test_feature``: ``'deep'``, ``'enh'`` or ``'concat'``
-    ([RECON] default: the concatenation of the deep and enhanced features,
-    each part L2-normalised first when ``concat_normalize=True`` so that
-    both weigh the same in the cosine distance).
+    chosen by ``test_feature``: ``'enh'`` (default, the specification's
+    [RECON] BN(f_enh), ``methods.md`` 3d), ``'deep'`` or ``'concat'`` (the
+    specification's option: deep and enhanced features concatenated, each
+    part L2-normalised first when ``concat_normalize=True`` so that both
+    weigh the same in the cosine distance).
+
+    Where the metric losses of the enhanced branch act (issue #10, open):
+    the pre-BN ``f_enh`` is GeM over a LayerNorm'd token map, so its norm
+    is almost fixed and every image gives nearly the same vector; trained
+    with the batch-hard triplet and ICG on it, the enhanced feature
+    collapses to one point in the first epoch (triplet = margin, ICG =
+    rho). ``enh_metric_feature='bn'``, ``icg_feature='bn'`` and
+    ``SDCEHead(map_norm='bn')`` together stop the collapse on a tiny set
+    but made the enhanced classifier fail on the demo (see
+    ``projects/icre/README.md``), so the defaults are still the original
+    reconstruction's.
 
     Args:
         backbone (dict | nn.Module): Backbone returning a tuple of maps.
@@ -77,7 +126,8 @@ class ICRE(VIReIDModel):
         neck (dict | nn.Module): Pooling of the deep map (and of ``F_mp``
             without SDCE). Defaults to GeM p=3.
         mpfr (dict | nn.Module, optional): MPFR config; ``in_channels`` is
-            filled from the backbone. None disables MPFR.
+            filled from the backbone, and ``aux_head.num_classes`` (when
+            unset) from ``head``. None disables MPFR.
         sdce (dict | nn.Module, optional): SDCE config; ``deep_channels``
             and ``mp_channels`` are filled in. None disables SDCE.
         enh_head (dict | nn.Module, optional): BNNeck head on ``f_enh``
@@ -87,7 +137,11 @@ class ICRE(VIReIDModel):
         loss_icg (dict | nn.Module, optional): ICG loss; None disables it.
         icg_input (str): ``'auto'`` (``'enh'`` with SDCE, else
             ``'deep'``), ``'enh'`` or ``'deep'``: which feature ICG acts on.
-        icg_feature (str): ``'pool'`` (pre-BN, default) or ``'bn'``.
+        icg_feature (str): ``'pool'`` (pre-BN, default [RECON]; collapses,
+            issue #10) or ``'bn'`` (BNNeck output).
+        enh_metric_feature (str): Feature the enhanced head's triplet loss
+            acts on: ``'pool'`` (pre-BN as in the deep branch, default) or
+            ``'bn'``.
         in_channels (Sequence[int], optional): Channels of the backbone's
             maps, needed when the backbone has no ``out_channels``
             attribute (e.g. ``TorchreidBackbone``); must agree with it
@@ -96,10 +150,14 @@ class ICRE(VIReIDModel):
             -1.
         sdce_kv_index (int): Backbone map SDCE attends to when ``mpfr`` is
             None. Defaults to 0.
-        test_feature (str): ``'concat'`` (default [RECON]), ``'enh'`` or
-            ``'deep'`` (required without an enhanced branch).
+        test_feature (str): ``'enh'`` (default [RECON], BN(f_enh)),
+            ``'concat'`` or ``'deep'`` (required without an enhanced
+            branch).
         concat_normalize (bool): L2-normalise each part before the
             concatenation. Defaults to True [RECON].
+        log_stats (bool): Add :func:`feature_stats` of the pre-BN deep and
+            enhanced features to the loss dict (``deep.stat_*``,
+            ``enh.stat_*``; logged, not optimised). Defaults to True.
         data_preprocessor (dict | nn.Module, optional): See
             :class:`VIReIDModel`.
         flip_test (bool): Flip test-time augmentation.
@@ -121,11 +179,13 @@ class ICRE(VIReIDModel):
                      type='ICGLoss'),
                  icg_input: str = 'auto',
                  icg_feature: str = 'pool',
+                 enh_metric_feature: str = 'pool',
                  in_channels: Optional[Sequence[int]] = None,
                  deep_index: int = -1,
                  sdce_kv_index: int = 0,
-                 test_feature: str = 'concat',
+                 test_feature: str = 'enh',
                  concat_normalize: bool = True,
+                 log_stats: bool = True,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  flip_test: bool = False,
                  channels_last: bool = False,
@@ -152,6 +212,9 @@ class ICRE(VIReIDModel):
         if mpfr is not None:
             if isinstance(mpfr, dict):
                 mpfr = copy.deepcopy(mpfr)
+                aux = mpfr.get('aux_head')
+                if isinstance(aux, dict) and aux.get('num_classes') is None:
+                    aux['num_classes'] = self._head_classes(head)
                 if mpfr.get('in_channels') is None:
                     mpfr['in_channels'] = self._need_channels(channels,
                                                               'mpfr')
@@ -235,6 +298,10 @@ class ICRE(VIReIDModel):
                              f'{icg_feature!r}')
         self.icg_input = icg_input
         self.icg_feature = icg_feature
+        if enh_metric_feature not in ('pool', 'bn'):
+            raise ValueError(f"ICRE: enh_metric_feature must be 'pool' or "
+                             f"'bn', got {enh_metric_feature!r}")
+        self.enh_metric_feature = enh_metric_feature
 
         if test_feature not in _TEST_FEATURES:
             raise ValueError(f'ICRE: test_feature must be one of '
@@ -246,6 +313,7 @@ class ICRE(VIReIDModel):
                 f"test_feature='deep'")
         self.test_feature = test_feature
         self.concat_normalize = concat_normalize
+        self.log_stats = log_stats
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
@@ -264,6 +332,15 @@ class ICRE(VIReIDModel):
             raise ValueError(f'ICRE: in_channels={list(given)} disagrees with '
                              f'the backbone out_channels={list(own)}')
         return own if own is not None else given
+
+    def _head_classes(self, head: Union[dict, nn.Module]) -> int:
+        n = (head.get('num_classes') if isinstance(head, dict) else getattr(
+            self.head, 'num_classes', None))
+        if n is None:
+            raise ValueError(
+                'ICRE: mpfr.aux_head has no num_classes and the deep head '
+                'gives none to copy; set head.num_classes')
+        return int(n)
 
     @staticmethod
     def _need_channels(channels: Optional[Tuple[int, ...]],
@@ -406,19 +483,37 @@ class ICRE(VIReIDModel):
                 _prefixed('mp',
                           self.mpfr.loss_by_feat(br['mp'], data_samples)))
         if br['enh'] is not None:
+            enh = br['enh']
+            if self.enh_metric_feature == 'bn':
+                enh = dict(enh, pool=enh['bn'])
             losses.update(
                 _prefixed('enh',
-                          self.enh_head.loss_by_feat(br['enh'],
-                                                     data_samples)))
+                          self.enh_head.loss_by_feat(enh, data_samples)))
         if self.loss_icg is not None:
             src = br[self.icg_input][self.icg_feature]
             labels = BNNeckHead.gather_labels(data_samples, src.device)
             modality = self.get_modality(data_samples, src.shape[0],
                                          src.device)
-            losses['loss_icg'] = self.loss_icg(src, labels, modality)
+            if self.log_stats and hasattr(self.loss_icg, 'compute_terms'):
+                terms = self.loss_icg.compute_terms(src, labels, modality)
+                losses['loss_icg'] = self.loss_icg.combine(terms)
+                losses.update({
+                    f'icg.{k}': terms[k].detach()
+                    for k in ('gap', 'pull', 'diversity')
+                })
+            else:
+                losses['loss_icg'] = self.loss_icg(src, labels, modality)
         if self.sdce is not None and self.sdce.with_distill:
             losses['loss_distill'] = self.sdce.loss_distill(
                 br['mp']['logits'], br['enh']['logits'])
+        if self.log_stats:
+            labels = BNNeckHead.gather_labels(data_samples,
+                                              br['deep']['pool'].device)
+            for name in ('deep', 'enh'):
+                if br[name] is not None:
+                    losses.update(
+                        _prefixed(name,
+                                  feature_stats(br[name]['pool'], labels)))
         return losses
 
     def predict(self,
