@@ -78,4 +78,5 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    from vireid.utils.cli import run_cli
+    run_cli(main)

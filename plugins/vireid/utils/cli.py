@@ -105,6 +105,8 @@ def run_cli(main: Callable[[List[str]], Any],
     debug = DEBUG_FLAG in args or os.environ.get('VIREID_DEBUG') == '1'
     args = [a for a in args if a != DEBUG_FLAG]
     try:
+        from .config_check import check_cli_args
+        check_cli_args(args)
         return main(args)
     except SystemExit:
         raise
