@@ -35,8 +35,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='number of queries drawn with --show-dir')
     parser.add_argument(
         '--trust-checkpoint', action='store_true',
-        help='unpickle the checkpoint in full even if it lies outside the '
-        'work dir; only for files written by your own runs')
+        help='unpickle the checkpoint in full; only for a foreign legacy '
+        'file from a trusted source (vireid checkpoints load weights-only)')
     parser.add_argument(
         '--non-strict', action='store_true',
         help='load the matching part of a checkpoint that does not fit the '

@@ -29,19 +29,34 @@ class SyncModelStateHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    @staticmethod
-    def sync(runner) -> int:
+    def __init__(self) -> None:
+        #: Largest change the last sync made to this rank's tensors.
+        self.last_max_diff = 0.0
+
+    def sync(self, runner) -> int:
         """Broadcast rank 0's tensors; returns how many were sent."""
+        import torch
         import torch.distributed as dist
         if not (dist.is_available() and dist.is_initialized()) or \
                 dist.get_world_size() < 2:
             return 0
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        count = 0
+        count, diff = 0, 0.0
         for tensor in list(model.parameters()) + list(model.buffers()):
+            before = tensor.data.clone()
             dist.broadcast(tensor.data, src=0)
+            if before.is_floating_point() and before.numel():
+                diff = max(diff, float(torch.max(torch.abs(
+                    before - tensor.data))))
+            elif not torch.equal(before, tensor.data):
+                diff = max(diff, 1.0)
             count += 1
+        self.last_max_diff = diff
+        if diff > 0:
+            runner.logger.info(f'synced the model state from rank 0 before '
+                               f'evaluating (max change on rank '
+                               f'{runner.rank}: {diff:.3g})')
         return count
 
     def before_val(self, runner) -> None:
