@@ -63,3 +63,33 @@ def test_two_process_train_and_test_match_single(tmp_path):
     ).read()
     assert 'Epoch(train) [1][3/3]' in log
     assert 'Distributed launcher: pytorch' in log or 'world_size: 2' in log
+
+
+@pytest.mark.slow
+def test_ddp_validation_equals_testing_the_saved_checkpoint(tmp_path):
+    """BatchNorm statistics differ across ranks; the validation at the end
+    of DDP training must still be that of the saved (rank-0) model."""
+    cfg = tmp_path / 'bn.py'
+    cfg.write_text(
+        f"_base_ = ['{CFG}']\n"
+        "model = dict(type='ToyBNReIDModel')\n"
+        "val_dataloader = {{_base_.test_dataloader}}\n"
+        "val_evaluator = {{_base_.test_evaluator}}\n"
+        "val_cfg = dict(type='ValLoop')\n"
+        "train_cfg = dict(max_epochs=2, val_interval=1)\n"
+        "custom_hooks = [dict(type='ToyValRecorder')]\n")
+    work = str(tmp_path / 'ddp')
+    _run(['tools/train.py', str(cfg), '--work-dir', work], nproc=2)
+    vals = [json.loads(line) for line in open(osp.join(work,
+                                                       'val_rank1.jsonl'))]
+    # the sync was needed: rank 1's BN statistics differed from rank 0's
+    assert vals[-1]['sync_diff'] > 1e-6, vals
+    final = vals[-1]['metrics']
+    out = str(tmp_path / 'one.json')
+    _run(['tools/test.py', str(cfg), osp.join(work, 'epoch_2.pth'),
+          '--work-dir', work, '--out', out], nproc=1)
+    tested = json.load(open(out))['metrics']
+    assert final['toy/n'] == tested['toy/n'] == 18.0
+    assert final['toy/checksum'] == pytest.approx(tested['toy/checksum'],
+                                                  rel=1e-9)
+    assert final['toy/acc'] == tested['toy/acc']

@@ -244,7 +244,8 @@ def check_config(cfg: Any) -> None:
 
 
 def _children(node: Any) -> Optional[List[str]]:
-    if isinstance(node, dict):
+    if isinstance(node, dict) or (hasattr(node, 'keys')
+                                  and hasattr(node, '__getitem__')):
         return [str(k) for k in node.keys()]
     if isinstance(node, (list, tuple)):
         return [str(i) for i in range(len(node))]
