@@ -108,9 +108,6 @@ class VIReIDRunner(Runner):
         if isinstance(hook, dict) and hook.get('type') in (
                 'CheckpointHook', 'mmengine.CheckpointHook'):
             hook = dict(hook, type=AtomicCheckpointHook)
-        if isinstance(hook, SyncModelStateHook) and \
-                not getattr(self, '_sync_model_state', True):
-            return
         super().register_hook(hook, priority)
 
     # ------------------------------------------------------------ environment

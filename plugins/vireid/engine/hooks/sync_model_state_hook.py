@@ -38,7 +38,8 @@ class SyncModelStateHook(Hook):
         import torch
         import torch.distributed as dist
         if not (dist.is_available() and dist.is_initialized()) or \
-                dist.get_world_size() < 2:
+                dist.get_world_size() < 2 or \
+                not getattr(runner, '_sync_model_state', True):
             return 0
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
