@@ -445,8 +445,19 @@ def main(argv=None) -> int:
     try:
         fx = make_fixtures(d)
         todo = [c for c in cases(fx) if args.k is None or args.k in c.name]
+        progress = (open(args.out + '.progress', 'w')
+                    if args.out else None)
+
+        def run_and_log(case):
+            r = run_case(case)
+            if progress is not None:
+                progress.write(f"{'ok ' if r['good'] else 'BAD'} rc={r['rc']} "
+                               f"{r['seconds']}s {r['name']}: {r['line']}\n")
+                progress.flush()
+            return r
+
         with futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            results = list(pool.map(run_case, todo))
+            results = list(pool.map(run_and_log, todo))
         pwned = osp.exists(osp.join(d, 'PWNED'))
     finally:
         if not args.keep:
