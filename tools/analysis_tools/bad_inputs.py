@@ -176,7 +176,9 @@ def cases(fx: dict) -> List[Case]:
             'train_dataloader.persistent_workers=False',
             'val_dataloader.persistent_workers=False',
             'test_dataloader.persistent_workers=False']
-    agw_small = agw_data + ['model.head.num_classes=6']
+    agw_small = agw_data + ['model.head.num_classes=6',
+                            'train_dataloader.sampler.num_ids=4',
+                            'train_dataloader.batch_size=32']
 
     def agw(*opts):
         return [tr, AGW, '--work-dir', osp.join(d, 'agw_wd'),
@@ -382,8 +384,8 @@ def cases(fx: dict) -> List[Case]:
         Case('synth: --out is a file', [ms, '--out', fx['file']]),
         Case('synth: --out unwritable', [ms, '--out', '/proc/vireid/s',
                                          '--layout', 'sysu']),
-        Case('synth: --out holds other data', [ms, '--out', fx['d'],
-                                               '--layout', 'sysu']),
+        Case('synth: --out holds a data set already (no --overwrite)',
+             [ms, '--out', osp.join(d, 'syn'), '--layout', 'sysu']),
         # ---- other tools
         Case('ranks: checkpoint missing', [
             'tools/visualize_ranks.py', TOY, 'nope.pth', '--out-dir',
@@ -436,7 +438,9 @@ def run_case(case: Case, timeout: float = 600) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--jobs', type=int, default=2)
-    parser.add_argument('-k', default=None, help='only cases containing it')
+    parser.add_argument('-k', default=None,
+                        help='only cases whose name contains one of these '
+                        '(comma-separated)')
     parser.add_argument('--out', default=None, help='write the table here')
     parser.add_argument('--keep', action='store_true',
                         help='keep the fixture folder')
@@ -444,7 +448,9 @@ def main(argv=None) -> int:
     d = tempfile.mkdtemp(prefix='vireid_bad_inputs_')
     try:
         fx = make_fixtures(d)
-        todo = [c for c in cases(fx) if args.k is None or args.k in c.name]
+        keys = args.k.split(',') if args.k else None
+        todo = [c for c in cases(fx)
+                if keys is None or any(k in c.name for k in keys)]
         progress = (open(args.out + '.progress', 'w')
                     if args.out else None)
 

@@ -439,7 +439,7 @@ def check_camera_ids(protocol: str, q_camids: Sequence[int],
         bad_g = [c for c in g if c not in SYSU_GALLERY_CAMS['all']]
         if not (bad_q or bad_g):
             return
-        if min(q + g) == 0 or (set(q) | set(g)) <= set(range(6)):
+        if min(q + g) == 0:
             hint = ('; they look 0-based: SYSU-MM01 cameras are numbered '
                     '1-6 as in the folders cam1..cam6 (add 1)')
         raise ValueError(

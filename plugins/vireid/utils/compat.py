@@ -210,9 +210,11 @@ def safe_torch_load(filename: str,
                 hint = line.strip()
                 break
         if not hint and not zipfile.is_zipfile(filename):
+            detail = [ln.strip() for ln in text.splitlines()
+                      if 'Unpickler error' in ln]
             raise CheckpointError(
-                f'{filename}: not a readable checkpoint ({_first(text)})'
-            ) from e
+                f'{filename}: not a checkpoint written by torch.save'
+                + (f' ({detail[0]})' if detail else '')) from e
         raise UntrustedCheckpointError(
             f'{filename}: refused to unpickle it: it holds Python objects '
             f'that vireid/mmengine checkpoints never contain '

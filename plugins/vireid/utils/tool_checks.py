@@ -58,6 +58,13 @@ def preflight(args: Any) -> None:
         args (argparse.Namespace): The parsed arguments.
     """
     check_config_file(args.config)
+    if getattr(args, 'launcher', 'none') == 'pytorch' and not all(
+            k in os.environ for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR')):
+        raise ConfigError(
+            '--launcher pytorch needs the torchrun environment (RANK, '
+            'WORLD_SIZE, MASTER_ADDR); start it with tools/dist_train.sh '
+            'CONFIG N or torchrun --nproc_per_node=N tools/train.py CONFIG '
+            '--launcher pytorch')
     if getattr(args, 'cfg_options', None):
         from mmengine.config import Config
         check_cfg_options(Config.fromfile(args.config), args.cfg_options)
