@@ -210,8 +210,8 @@ def safe_torch_load(filename: str,
                 hint = line.strip()
                 break
         if not hint and not zipfile.is_zipfile(filename):
-            detail = [ln.strip() for ln in text.splitlines()
-                      if 'Unpickler error' in ln]
+            detail = [ln.split('Unpickler error:')[-1].strip()
+                      for ln in text.splitlines() if 'Unpickler error' in ln]
             raise CheckpointError(
                 f'{filename}: not a checkpoint written by torch.save'
                 + (f' ({detail[0]})' if detail else '')) from e
