@@ -211,7 +211,8 @@ def safe_torch_load(filename: str,
                 break
         if not hint and not zipfile.is_zipfile(filename):
             detail = [ln.split('Unpickler error:')[-1].strip()
-                      for ln in text.splitlines() if 'Unpickler error' in ln]
+                      for ln in text.splitlines() if 'Unpickler error' in ln
+                      and ln.split('Unpickler error:')[-1].strip()]
             raise CheckpointError(
                 f'{filename}: not a checkpoint written by torch.save'
                 + (f' ({detail[0]})' if detail else '')) from e
