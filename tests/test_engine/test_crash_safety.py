@@ -141,3 +141,39 @@ def test_resume_without_anything_to_resume(tmp_path):
         _train(TOY, str(tmp_path / 'empty'), '--resume')
     with pytest.raises(CheckpointError, match='no such checkpoint'):
         _train(TOY, str(tmp_path / 'empty'), '--resume', 'nope.pth')
+
+
+def test_keep_policy_deletes_only_after_a_complete_save(tmp_path):
+    """A save that dies (here: raises) must leave the previous checkpoint,
+    the previous best checkpoint and ``last_checkpoint`` untouched."""
+    from mmengine.config import Config
+
+    from tools.train import build_runner
+    cfg = Config.fromfile(TOY)
+    cfg.work_dir = str(tmp_path)
+    cfg.experiment_name = f'keep_{uuid.uuid4().hex[:6]}'
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
+    cfg.val_dataloader, cfg.val_evaluator = (cfg.test_dataloader,
+                                             cfg.test_evaluator)
+    cfg.val_cfg = dict(type='ValLoop')
+    cfg.default_hooks.checkpoint.update(max_keep_ckpts=1,
+                                        save_best='toy/checksum')
+    runner = build_runner(cfg)
+    runner.train()
+    hook = [h for h in runner.hooks
+            if type(h).__name__ == 'AtomicCheckpointHook'][0]
+    best = osp.join(str(tmp_path), 'best_toy_checksum_epoch_1.pth')
+    assert osp.isfile(best) and osp.isfile(tmp_path / 'epoch_1.pth')
+
+    def dies(*args, **kwargs):
+        raise OSError('disk full')
+
+    runner.save_checkpoint = dies
+    with pytest.raises(OSError):
+        hook._save_checkpoint_with_step(runner, 2, dict(epoch=2))
+    runner.train_loop._epoch = 1  # the best file is named by epoch
+    with pytest.raises(OSError):
+        hook._save_best_checkpoint(runner, {'toy/checksum': 1e9})
+    assert osp.isfile(tmp_path / 'epoch_1.pth') and osp.isfile(best)
+    assert (tmp_path / 'last_checkpoint').read_text() == str(
+        tmp_path / 'epoch_1.pth')
