@@ -93,8 +93,7 @@ def check_work_dir(work_dir: Optional[str], what: str = 'work_dir') -> None:
         return
     path = osp.abspath(str(work_dir))
     if osp.exists(path) and not osp.isdir(path):
-        raise ConfigError(f'{what} {work_dir} is a file, not a folder; pass '
-                          f'another --work-dir')
+        raise ConfigError(f'{what} {work_dir} is a file, not a folder')
     probe = path
     while not osp.exists(probe):
         parent = osp.dirname(probe)
