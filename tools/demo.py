@@ -115,4 +115,5 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    from vireid.utils.cli import run_cli
+    run_cli(main)

@@ -221,6 +221,7 @@ def evaluate_feature_file(parser, args) -> dict:
         parser.error(str(err))
     metric.dataset_meta = dataset.metainfo
     metric.log_table = False  # this tool prints the table itself
+    metric.on_degenerate = 'error'  # tied rankings: refuse, do not report
     feats_t = torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))
     results = [
         dict(feature=feats_t[row_of[it['rel_path']]], pid=int(it['pid']),
@@ -268,6 +269,11 @@ def evaluate_set_file(parser, args) -> dict:
         if len(vec[a]) != len(vec[b]):
             parser.error(f'{path}: {side} arrays differ in length: "{a}" has '
                          f'{len(vec[a])}, "{b}" has {len(vec[b])}')
+    from vireid.evaluation.protocols import check_camera_ids
+    try:
+        check_camera_ids(args.protocol, vec['q_camids'], vec['g_camids'])
+    except ValueError as err:
+        parser.error(f'{path}: {err}')
     num_q, num_g = len(vec['q_pids']), len(vec['g_pids'])
     if num_g == 0:
         parser.error(f'{path}: the gallery is empty ("g_pids" has no entry)')
@@ -300,6 +306,10 @@ def evaluate_set_file(parser, args) -> dict:
             distmat = k_reciprocal_rerank(qf, gf, args.distance)
         else:
             distmat = compute_distance(qf, gf, args.distance)
+    from vireid.evaluation.metrics.vireid_metric import degenerate_distances
+    problem = degenerate_distances(distmat)
+    if problem is not None:
+        parser.error(f'{path}: {problem}')
     try:
         res = evaluate_ranking(distmat, vec['q_pids'], vec['g_pids'],
                                vec['q_camids'], vec['g_camids'],
@@ -361,6 +371,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
         parser.error('--max-rank must be >= 1')
     if args.trials < 1:
         parser.error('--trials must be >= 1')
+    if args.out:
+        from vireid.utils.errors import VIReIDUserError
+        from vireid.utils.tool_checks import check_output_file
+        try:
+            check_output_file(args.out, '--out')
+        except VIReIDUserError as err:
+            parser.error(str(err))
     if args.features:
         results = evaluate_feature_file(parser, args)
     else:
@@ -378,4 +395,5 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    from vireid.utils.cli import run_cli
+    run_cli(main)

@@ -90,7 +90,49 @@ def parse_args(argv=None) -> argparse.Namespace:
     group.add_argument(
         '--identity-spread', type=float, default=defaults.identity_spread)
     group.add_argument('--heat-noise', type=float, default=defaults.heat_noise)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
+    return args
+
+
+def _check_args(parser: argparse.ArgumentParser,
+                args: argparse.Namespace) -> None:
+    """Refuse values the generator would otherwise clamp or misread."""
+    if args.num_ids is not None:
+        if args.num_ids < 4:
+            parser.error(f'--num-ids must be >= 4 (a quarter are test '
+                         f'identities, RegDB splits 50/50), got '
+                         f'{args.num_ids}')
+        if args.num_ids % 2 and args.layout in ('regdb', 'all'):
+            parser.error(f'--num-ids {args.num_ids}: RegDB splits the '
+                         f'identities 50/50 and needs an even number (use '
+                         f'{args.num_ids - 1} or {args.num_ids + 1}, or '
+                         f'--layout sysu/llcm)')
+    for name in ('height', 'width'):
+        if getattr(args, name) < 8:
+            parser.error(f'--{name} must be >= 8 pixels, got '
+                         f'{getattr(args, name)}')
+    if args.workers < 1:
+        parser.error(f'--workers must be >= 1, got {args.workers}')
+    out = osp.abspath(args.out)
+    if osp.exists(out) and not osp.isdir(out):
+        parser.error(f'--out {args.out} is a file, expected a folder')
+    if args.grid and osp.isdir(args.grid):
+        parser.error(f'--grid {args.grid} is a folder, expected a .png file')
+    for name in ('pose_jitter', 'noise', 'blur', 'illumination', 'ir_texture',
+                 'heat_darkness', 'identity_spread', 'heat_noise'):
+        value = getattr(args, name)
+        if value != value or value in (float('inf'), float('-inf')):
+            parser.error(f'--{name.replace("_", "-")} must be a finite '
+                         f'number, got {value}')
+    try:
+        SyntheticDifficulty(
+            **{k: getattr(args, k) for k in (
+                'num_colors', 'num_textures', 'pose_jitter', 'noise',
+                'blur', 'illumination', 'ir_texture', 'heat_darkness',
+                'identity_spread', 'heat_noise')})
+    except ValueError as err:
+        parser.error(str(err))
 
 
 def main(argv=None) -> None:
@@ -132,4 +174,5 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    from vireid.utils.cli import run_cli
+    run_cli(main)

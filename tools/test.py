@@ -35,8 +35,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='number of queries drawn with --show-dir')
     parser.add_argument(
         '--trust-checkpoint', action='store_true',
-        help='unpickle the checkpoint in full even if it lies outside the '
-        'work dir; only for files written by your own runs')
+        help='unpickle the checkpoint in full; only for a foreign legacy '
+        'file from a trusted source (vireid checkpoints load weights-only)')
+    parser.add_argument(
+        '--non-strict', action='store_true',
+        help='load the matching part of a checkpoint that does not fit the '
+        'model (default: refuse it, naming the keys and shapes)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, key=value')
@@ -82,8 +86,10 @@ def collect_trials(runner) -> dict:
 
 
 def main(argv=None) -> dict:
+    from vireid.utils.tool_checks import apply_args, preflight
     args = parse_args(argv)
-    cfg = build_cfg(args)
+    preflight(args)
+    cfg = apply_args(build_cfg(args), args)
     from tools.train import build_runner
     runner = build_runner(cfg)
     metrics = runner.test()
@@ -109,5 +115,5 @@ def _shutdown() -> None:
 
 
 if __name__ == '__main__':
-    main()
-    _shutdown()
+    from vireid.utils.cli import run_cli
+    run_cli(lambda argv: (main(argv), _shutdown()))

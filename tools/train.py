@@ -28,9 +28,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--resume',
         nargs='?',
         type=str,
-        const='auto',
-        help='resume from the given checkpoint, or with no value (or '
-        '"auto") from the latest checkpoint in the work dir')
+        const='latest',
+        help='resume from the given checkpoint; with no value from the '
+        'newest complete checkpoint in the work dir (an error if there is '
+        'none); "auto": the same, or from scratch if there is none')
     parser.add_argument(
         '--amp', action='store_true',
         help='enable automatic mixed precision training (needs a GPU)')
@@ -48,6 +49,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--non-strict', action='store_true',
+        help='load_from/resume: load the matching part of a checkpoint that '
+        'does not fit the model (default: refuse it, naming the keys)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -105,8 +110,10 @@ def build_runner(cfg):
 
 def main(argv=None):
     """Train; returns the runner (its ``seed``, ``work_dir``, ...)."""
+    from vireid.utils.tool_checks import apply_args, preflight
     args = parse_args(argv)
-    cfg = build_cfg(args)
+    preflight(args)
+    cfg = apply_args(build_cfg(args), args)
     runner = build_runner(cfg)
     runner.train()
     return runner
@@ -121,5 +128,5 @@ def _shutdown() -> None:
 
 
 if __name__ == '__main__':
-    main()
-    _shutdown()
+    from vireid.utils.cli import run_cli
+    run_cli(lambda argv: (main(argv), _shutdown()))

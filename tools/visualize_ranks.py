@@ -35,7 +35,10 @@ def main(argv=None) -> list:
         test_argv.append('--trust-checkpoint')
     if args.cfg_options:
         test_argv += ['--cfg-options'] + args.cfg_options
-    cfg = build_cfg(parse_args(test_argv))
+    from vireid.utils.tool_checks import apply_args, preflight
+    test_args = parse_args(test_argv)
+    preflight(test_args)
+    cfg = apply_args(build_cfg(test_args), test_args)
     cfg.custom_hooks = list(cfg.get('custom_hooks', []) or []) + [
         dict(type='RankedListVisHook', out_dir=args.out_dir,
              num_queries=args.num, topk=args.topk)]
@@ -49,4 +52,5 @@ def main(argv=None) -> list:
 
 
 if __name__ == '__main__':
-    main()
+    from vireid.utils.cli import run_cli
+    run_cli(main)

@@ -170,6 +170,7 @@ def test_empty_split(sysu_root):
 
 def test_all_train_ids_one_modality(sysu_root):
     write_text(osp.join(sysu_root, 'exp', 'train_id.txt'), '9')
+    os.makedirs(osp.join(sysu_root, 'cam1', '0009'))  # listed ids need one
     with pytest.raises(ValueError, match=r'no identity has images of both'):
         SYSUMM01Dataset(sysu_root)
 

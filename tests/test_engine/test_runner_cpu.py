@@ -1,5 +1,6 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """Runner-level tests of the foundation: build, train, resume, load, trust."""
+import argparse
 import json
 import os
 import os.path as osp
@@ -64,34 +65,45 @@ def test_resume_matches_uninterrupted(tmp_path):
     assert len({round(x['loss'], 6) for x in a}) > 10
 
 
+class _Evil:
+
+    def __reduce__(self):
+        return (os.system, ('echo pwned > /dev/null',))
+
+
 def test_load_from_then_test(tmp_path):
     runner = build_runner(_cfg(tmp_path / 'train'))
     runner.train()
     trained = runner.test()
     ckpt = tmp_path / 'train' / 'epoch_3.pth'
-    # a test-only run from a checkpoint in its own work_dir (trusted)
+    # a test-only run from the run's own checkpoint
     tester = build_runner(_cfg(tmp_path / 'train', load_from=str(ckpt)))
     metrics = tester.test()
     assert metrics['toy/checksum'] == pytest.approx(trained['toy/checksum'])
     assert metrics['toy/acc'] == trained['toy/acc']
-    # the same full checkpoint elsewhere is untrusted: refused, not run
+    # vireid's own checkpoints load weights-only anywhere (no full unpickling)
     other = tmp_path / 'elsewhere'
     other.mkdir()
     shutil.copy(ckpt, other / 'copy.pth')
+    runner = build_runner(_cfg(tmp_path / 'x',
+                               load_from=str(other / 'copy.pth')))
+    assert runner.test()['toy/acc'] == trained['toy/acc']
+    # a pickle planted in the run's own work_dir is refused (no dir trust)
+    evil = tmp_path / 'train' / 'planted.pth'
+    torch.save({'state_dict': {}, 'x': _Evil()}, evil)
     from vireid.utils.compat import UntrustedCheckpointError
-    with pytest.raises(UntrustedCheckpointError, match='copy.pth'):
-        build_runner(_cfg(tmp_path / 'x', load_from=str(other / 'copy.pth'))
-                     ).test()
-    # ... unless the user says they trust it
-    cfg = _cfg(tmp_path / 'y', load_from=str(other / 'copy.pth'),
-               trusted_checkpoints=[str(other / 'copy.pth')])
+    with pytest.raises(UntrustedCheckpointError, match='planted.pth'):
+        build_runner(_cfg(tmp_path / 'train', load_from=str(evil),
+                          load_strict=False)).test()
+    # ... and only unpickled when the user explicitly trusts a foreign file
+    legacy = other / 'legacy.pth'
+    torch.save(dict(torch.load(ckpt, weights_only=False),
+                    args=argparse.Namespace(lr=0.1)), legacy)
+    with pytest.raises(UntrustedCheckpointError, match='legacy.pth'):
+        build_runner(_cfg(tmp_path / 'y', load_from=str(legacy))).test()
+    cfg = _cfg(tmp_path / 'y', load_from=str(legacy),
+               trusted_checkpoints=[str(legacy)])
     assert build_runner(cfg).test()['toy/acc'] == trained['toy/acc']
-
-
-class _Evil:
-
-    def __reduce__(self):
-        return (os.system, ('echo pwned > /dev/null',))
 
 
 def test_untrusted_pickle_refused(tmp_path):

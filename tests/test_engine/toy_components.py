@@ -151,3 +151,76 @@ class ToyKillAfter(Hook):
                          outputs=None) -> None:
         if self.iteration is not None and runner.iter + 1 >= self.iteration:
             raise SimulatedKill(f'killed after iteration {runner.iter + 1}')
+
+
+@MODELS.register_module(force=True)
+class ToyBNReIDModel(ToyReIDModel):
+    """:class:`ToyReIDModel` with a BatchNorm after the embedding, whose
+    running statistics differ across DDP ranks."""
+
+    def __init__(self, num_ids: int = 6, **kwargs) -> None:
+        super().__init__(num_ids=num_ids, **kwargs)
+        self.embed = nn.Sequential(nn.Linear(8, 4), nn.BatchNorm1d(4))
+
+
+@HOOKS.register_module(force=True)
+class ToyValRecorder(Hook):
+    """Appends each validation's metrics (and, per rank, how much the
+    model-state sync changed that rank) to ``<work_dir>/val_rank<r>.jsonl``."""
+
+    priority = 'LOWEST'
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        sync = [h for h in runner.hooks
+                if type(h).__name__ == 'SyncModelStateHook']
+        diff = sync[0].last_max_diff if sync else None
+        with open(osp.join(runner.work_dir,
+                           f'val_rank{runner.rank}.jsonl'), 'a') as f:
+            f.write(json.dumps(dict(
+                epoch=runner.epoch, sync_diff=diff,
+                metrics={k: float(v) for k, v in (metrics or {}).items()}))
+                + '\n')
+
+
+@HOOKS.register_module(force=True)
+class ToyKillDuringSave(Hook):
+    """SIGKILLs the process half-way through writing ``filename``.
+
+    It wraps mmengine's local file backend so that the write of a file whose
+    name contains ``filename`` stops after half of its bytes, flushed to
+    disk, and the process is killed right there -- a job killed by the
+    cluster while it saves."""
+
+    def __init__(self, filename: str) -> None:
+        import os
+        import signal
+
+        from mmengine.fileio.backends import LocalBackend
+        original = LocalBackend.put
+
+        def put(backend, obj, filepath):
+            if filename in str(filepath):
+                with open(filepath, 'wb') as f:
+                    f.write(obj[:len(obj) // 2])
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.kill(os.getpid(), signal.SIGKILL)
+            return original(backend, obj, filepath)
+
+        LocalBackend.put = put
+
+
+@HOOKS.register_module(force=True)
+class ToyPauseAt(Hook):
+    """At iteration ``iteration`` writes ``<work_dir>/paused`` and sleeps, so
+    that a test can SIGKILL the process in the middle of an epoch."""
+
+    def __init__(self, iteration: int) -> None:
+        self.iteration = iteration
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        import time
+        if runner.iter + 1 == self.iteration:
+            open(osp.join(runner.work_dir, 'paused'), 'w').close()
+            time.sleep(600)

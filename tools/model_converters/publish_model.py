@@ -33,13 +33,15 @@ def _plain(value):
     return str(value)
 
 
-def publish(in_file: str, out_file: str, trust: bool = True) -> str:
+def publish(in_file: str, out_file: str, trust: bool = False) -> str:
     """Write a weights-only copy of ``in_file``.
 
     Args:
         in_file (str): A checkpoint written by a vireid/mmengine run.
         out_file (str): Output path; ``-<sha8>`` is inserted before ``.pth``.
-        trust (bool): Unpickle ``in_file`` in full (it is your own run's).
+        trust (bool): Unpickle ``in_file`` in full. Only for foreign legacy
+            files from a trusted source; vireid's own checkpoints load
+            weights-only (with mmengine's allow-list) and need no trust.
 
     Returns:
         str: The final output path.
@@ -47,10 +49,22 @@ def publish(in_file: str, out_file: str, trust: bool = True) -> str:
     import torch
 
     from vireid.utils.compat import safe_torch_load
-    ckpt = safe_torch_load(in_file, trusted=trust)
+    from vireid.utils.errors import CheckpointError
+    ckpt = safe_torch_load(in_file, trusted=True if trust else None)
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f'{in_file}: expected a checkpoint dict, got '
+                              f'{type(ckpt).__name__}')
     state = ckpt.get('state_dict', ckpt)
-    if not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f'{in_file}: state_dict holds non-tensor values')
+    if not isinstance(state, dict) or not state:
+        raise CheckpointError(f'{in_file}: holds no state_dict')
+    bad = [k for k, v in state.items() if not isinstance(v, torch.Tensor)]
+    if bad:
+        raise CheckpointError(f'{in_file}: state_dict holds non-tensor '
+                              f'values (e.g. {bad[0]!r}); is it a '
+                              f'checkpoint?')
+    if osp.isdir(out_file):
+        raise CheckpointError(f'{out_file} is a folder, expected a .pth '
+                              f'file name')
     meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
     keep = {k: _plain(meta[k]) for k in ('epoch', 'iter', 'seed',
                                          'dataset_meta', 'mmengine_version')
@@ -73,9 +87,14 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('in_file', help='checkpoint from a training run')
     parser.add_argument('out_file', help='output .pth path')
+    parser.add_argument(
+        '--trust-checkpoint', action='store_true',
+        help='unpickle in_file in full; only for a foreign legacy file from '
+        'a trusted source (vireid checkpoints load weights-only)')
     args = parser.parse_args(argv)
-    print(publish(args.in_file, args.out_file))
+    print(publish(args.in_file, args.out_file, trust=args.trust_checkpoint))
 
 
 if __name__ == '__main__':
-    main()
+    from vireid.utils.cli import run_cli
+    run_cli(main)

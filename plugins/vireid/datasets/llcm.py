@@ -115,9 +115,28 @@ class LLCMDataset(BaseVIReIDDataset):
         pids = sorted(
             read_id_list(osp.join(self.data_root, 'idx', 'test_id.txt')))
         items = []
+        all_cams = {
+            folder: sorted_cam_folders(osp.join(self.data_root, folder))
+            for folder in ('test_vis', 'test_nir')
+        }
+        missing = [
+            pid for pid in pids if not any(
+                osp.isdir(osp.join(self.data_root, folder, name,
+                                   f'{pid:04d}'))
+                for folder, cams in all_cams.items() for _, name in cams)
+        ]
+        # (none found at all: the 'split is empty' error below says so)
+        if missing and len(missing) < len(pids):
+            raise FileNotFoundError(
+                f'LLCM: {len(missing)} identit'
+                f'{"y" if len(missing) == 1 else "ies"} listed in '
+                f'{self.data_root}/idx/test_id.txt have no folder '
+                f'test_vis|test_nir/camK/<pid:04d> (e.g. '
+                f'{", ".join(f"{p:04d}" for p in missing[:5])}); an '
+                f'incomplete copy of the data set?')
         for folder, modality in (('test_vis', VISIBLE), ('test_nir',
                                                          INFRARED)):
-            cams = sorted_cam_folders(osp.join(self.data_root, folder))
+            cams = all_cams[folder]
             for pid in pids:
                 for cam, cam_name in cams:
                     sub = f'{folder}/{cam_name}/{pid:04d}'

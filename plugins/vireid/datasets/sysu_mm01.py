@@ -71,6 +71,7 @@ class SYSUMM01Dataset(BaseVIReIDDataset):
             self._check_disjoint(
                 dict(train_id=train_ids, val_id=val_ids, test_id=test_ids))
             pids = sorted(train_ids + val_ids)
+            self._check_folders(pids, 'exp/train_id.txt + exp/val_id.txt')
             items = self._collect(pids, (1, 2, 3, 4, 5, 6), is_query=None)
             self._check_not_empty(
                 items, f'cam1..cam6 of the {len(pids)} identities of '
@@ -81,6 +82,7 @@ class SYSUMM01Dataset(BaseVIReIDDataset):
                 num_ids=len({it['pid'] for it in items}))
         else:
             pids = sorted(read_id_list(osp.join(exp, 'test_id.txt')))
+            self._check_folders(pids, 'exp/test_id.txt')
             queries = self._collect(pids, self.IR_CAMS, is_query=True)
             pool = self._collect(pids, self.RGB_CAMS, is_query=False)
             where = f'the {len(pids)} identities of {exp}/test_id.txt'
@@ -120,6 +122,22 @@ class SYSUMM01Dataset(BaseVIReIDDataset):
                             modality=modality,
                             is_query=bool(is_query)))
         return items
+
+    def _check_folders(self, pids: List[int], lists: str) -> None:
+        """Every listed identity needs a folder in at least one camera."""
+        missing = [
+            pid for pid in pids if not any(
+                osp.isdir(osp.join(self.data_root, f'cam{c}', f'{pid:04d}'))
+                for c in range(1, 7))
+        ]
+        # (none found at all: the 'split is empty' error below says so)
+        if missing and len(missing) < len(pids):
+            raise FileNotFoundError(
+                f'SYSU-MM01: {len(missing)} identit'
+                f'{"y" if len(missing) == 1 else "ies"} listed in {lists} '
+                f'under {self.data_root} have no folder cam1..cam6/<pid:04d> '
+                f'(e.g. {", ".join(f"{p:04d}" for p in missing[:5])}); an '
+                f'incomplete copy of the data set?')
 
     def _check_disjoint(self, lists: dict) -> None:
         names = list(lists)

@@ -3,5 +3,6 @@ from .hooks import *  # noqa: F401,F403
 from .loops import *  # noqa: F401,F403
 from .vireid_runner import VIReIDRunner
 
-__all__ = ['VIReIDRunner', 'RankedListVisHook',
+__all__ = ['VIReIDRunner', 'RankedListVisHook', 'AtomicCheckpointHook',
+           'SyncModelStateHook', 'ConsistencyCheckHook',
            'ResumableEpochBasedTrainLoop']

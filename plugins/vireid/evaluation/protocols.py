@@ -428,3 +428,49 @@ def split_query_pool(protocol: str, direction: str,
         raise ValueError(f"protocol must be 'sysu', 'regdb' or 'llcm', got "
                          f'{protocol!r}')
     return query, pool
+
+
+# --------------------------------------------------------------------------
+# input checks
+def check_camera_ids(protocol: str, q_camids: Sequence[int],
+                     g_camids: Sequence[int]) -> None:
+    """Refuse camera numbers the protocol's rules would misread.
+
+    The SYSU-MM01 rule (cam3 queries skip cam2 gallery images) and the
+    LLCM camera set use the REAL camera numbers; 0-based ids silently
+    switch the rule off (issue 13: R1 0 -> 100 on the same features).
+
+    Args:
+        protocol (str): ``'sysu'``, ``'llcm'`` or ``'regdb'`` (any ids).
+        q_camids (Sequence[int]): Query camera numbers.
+        g_camids (Sequence[int]): Gallery camera numbers.
+
+    Raises:
+        ValueError: Naming the unexpected cameras and the expected ones.
+    """
+    q = sorted({int(c) for c in np.asarray(q_camids).reshape(-1)})
+    g = sorted({int(c) for c in np.asarray(g_camids).reshape(-1)})
+    hint = ''
+    if protocol == 'sysu':
+        bad_q = [c for c in q if c not in SYSU_QUERY_CAMS]
+        bad_g = [c for c in g if c not in SYSU_GALLERY_CAMS['all']]
+        if not (bad_q or bad_g):
+            return
+        if min(q + g) == 0:
+            hint = ('; they look 0-based: SYSU-MM01 cameras are numbered '
+                    '1-6 as in the folders cam1..cam6 (add 1)')
+        raise ValueError(
+            f'SYSU-MM01 protocol: query cameras must be infrared '
+            f'{list(SYSU_QUERY_CAMS)} and gallery cameras visible '
+            f'{list(SYSU_GALLERY_CAMS["all"])}, got query cameras {q} and '
+            f'gallery cameras {g}' + hint)
+    if protocol == 'llcm':
+        bad = [c for c in q + g if c not in LLCM_CAMS]
+        if not bad:
+            return
+        if 0 in bad:
+            hint = ('; they look 0-based: LLCM cameras are numbered 1-9 as '
+                    'in the folders cam1..cam9 (add 1)')
+        raise ValueError(
+            f'LLCM protocol: camera numbers must be in 1..9, got '
+            f'{sorted(set(bad))}' + hint)

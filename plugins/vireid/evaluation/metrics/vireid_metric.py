@@ -300,6 +300,7 @@ class VIReIDMetric(BaseMetric):
         """
         if not results:
             raise ValueError('VIReIDMetric: no results to evaluate')
+        self._check_dataset_protocol()
         query, pool = split_query_pool(self.protocol, self.direction, results)
         if not query:
             raise ValueError(
@@ -350,6 +351,7 @@ class VIReIDMetric(BaseMetric):
                 distmat = -(q_unit @ unit[g].T)
             else:
                 distmat = compute_distance(feats[q], feats[g], self.distance)
+            self._check_degenerate(distmat, trial_id)
             res = evaluate_ranking(
                 distmat, pids[q], pids[g], cams[q], cams[g],
                 protocol=self.protocol, max_rank=self.max_rank)
@@ -387,12 +389,70 @@ class VIReIDMetric(BaseMetric):
         metrics.update({f'{k}_std': 100.0 * v for k, v in std.items()})
         return metrics
 
+    #: What a degenerate distance matrix (every distance tied) does:
+    #: ``'warn'`` (log a loud warning; training goes on) or ``'error'``.
+    on_degenerate = 'warn'
+
+    def _check_dataset_protocol(self) -> None:
+        name = (self.dataset_meta or {}).get('dataset_name', None)
+        if name in ('sysu', 'regdb', 'llcm') and name != self.protocol:
+            raise ValueError(
+                f'VIReIDMetric[{self.prefix}]: protocol={self.protocol!r}, '
+                f'but the test data is {name!r}; set protocol={name!r}')
+
+    def _check_degenerate(self, distmat: np.ndarray, trial_id) -> None:
+        message = degenerate_distances(distmat)
+        if message is None:
+            return
+        message = (f'VIReIDMetric[{self.prefix}] trial {trial_id}: '
+                   f'{message}')
+        if self.on_degenerate == 'error':
+            raise ValueError(message)
+        if not getattr(self, '_warned_degenerate', False):
+            import warnings
+            warnings.warn(message, stacklevel=2)
+            self._warned_degenerate = True
+        MMLogger.get_current_instance().warning('!' * 8 + ' ' + message)
+
     def _query_hint(self) -> str:
         if self.protocol == 'sysu':
             return 'queries are the items with is_query=True'
         return ('queries are the ' +
                 ('infrared (modality 1)' if self.direction == 't2v' else
                  'visible (modality 0)') + ' images')
+
+
+def degenerate_distances(distmat: np.ndarray) -> Optional[str]:
+    """Describe a distance matrix whose rankings are ties, or ``None``.
+
+    When all distances are equal (constant or collapsed features), or every
+    query's distances to the gallery are equal, the ranking is the gallery
+    order and the metrics measure nothing.
+
+    Args:
+        distmat (np.ndarray): ``num_query x num_gallery`` distances.
+
+    Returns:
+        str | None: The problem, or ``None`` if the matrix is fine.
+    """
+    d = np.asarray(distmat, dtype=np.float64)
+    if d.size == 0 or d.shape[1] < 2:
+        return None
+    scale = max(1.0, float(np.abs(d).max()))
+    spread = d.max(axis=1) - d.min(axis=1)
+    tied = spread <= 1e-9 * scale
+    if tied.all():
+        what = ('all distances are equal' if float(d.max() - d.min()) <=
+                1e-9 * scale else 'every query is equally far from all '
+                'gallery images')
+        return (f'{what} ({d.shape[0]} x {d.shape[1]}): the features are '
+                f'constant or collapsed, every ranking is a tie and the '
+                f'metrics are meaningless')
+    if tied.mean() > 0.5:
+        return (f'{int(tied.sum())} of {tied.size} queries are equally far '
+                f'from all gallery images (collapsed features?): their '
+                f'rankings are ties')
+    return None
 
 
 def describe_protocol(results: dict) -> str:
