@@ -15,7 +15,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 @pytest.fixture(scope='module')
 def tiny_sysu(tmp_path_factory):
-    from vireid.datasets import make_synthetic_sysu
+    from vireid.synthetic import make_synthetic_sysu
     root = str(tmp_path_factory.mktemp('syn') / 'SYSU-MM01')
     make_synthetic_sysu(root, num_train_ids=6, num_test_ids=3,
                         img_size=(32, 16), images_per_cam=(2, 3), seed=0)
