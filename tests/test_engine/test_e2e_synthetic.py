@@ -102,7 +102,7 @@ def test_train_save_resume_test(tiny_sysu, tmp_path):
             if type(h).__name__ == 'RankedListVisHook'][0]
     assert len(hook.saved) == 4
     grid = cv2.imread(hook.saved[-1])
-    assert grid.shape[0] == 3 * (32 + 6) and grid.shape[1] > 6 * 16
+    assert grid.shape[0] > 3 * (32 + 6) and grid.shape[1] > 6 * 16
     assert len(ref) == 2 * per_epoch
 
     # killed in the middle of epoch 2 (just after the iteration-8
