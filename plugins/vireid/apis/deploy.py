@@ -22,8 +22,9 @@ returns a dict of ``N x C`` tensors and which reads the modality through
 subclasses do); the output is matched to the metric's feature by running
 ``predict`` once.
 """
+import contextlib
 import os.path as osp
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -116,6 +117,42 @@ def _feature_graph_cls():
     return _FeatureGraph
 
 
+def _output_key(model, key: str) -> str:
+    """The ``predict_outs`` key whose values are ``pred_feature[key]``
+    (found once per model and feature by running ``predict``)."""
+    import torch
+
+    from vireid.structures import VIReIDDataSample
+    cache = model.__dict__.setdefault('_vireid_onnx_keys', {})
+    if key in cache:
+        return cache[key]
+    cls = _feature_graph_cls()
+    h, w = test_input_shape(model.cfg)
+    model.eval()
+    g = torch.Generator().manual_seed(0)
+    image = torch.randint(0, 256, (2, 3, h, w), generator=g).float()
+    probe = cls(model, 0, output_key='').eval()
+    with torch.no_grad():
+        x = (image - probe.mean) / probe.std
+        samples = [VIReIDDataSample(metainfo=dict(modality=0))
+                   for _ in range(2)]
+        pred = model.predict(x, samples)
+        ref = torch.stack([
+            (s.pred_feature[key] if isinstance(s.pred_feature, dict) else
+             s.pred_feature) for s in pred
+        ])
+        outs = probe.outputs(x)
+    for name, val in outs.items():
+        if isinstance(val, torch.Tensor) and val.shape == ref.shape and \
+                torch.equal(val.detach(), ref):
+            cache[key] = name
+            return name
+    raise ValueError(
+        f'{type(model).__name__}: no output of predict_outs '
+        f'({sorted(outs)}) equals pred_feature[{key!r}]; the exporter needs '
+        f'the predicted feature to be one of the model\'s tensor outputs')
+
+
 def FeatureGraph(model, modality: int, feature: Optional[str] = None):
     """The export module: ``image (0-255) -> feature`` for one modality.
 
@@ -132,37 +169,42 @@ def FeatureGraph(model, modality: int, feature: Optional[str] = None):
     Returns:
         nn.Module: The graph module (eval mode).
     """
-    import torch
-
-    from vireid.structures import VIReIDDataSample
     from .inference import test_feature_key
     key = feature or test_feature_key(model.cfg)
-    cls = _feature_graph_cls()
-    h, w = test_input_shape(model.cfg)
-    model.eval()
-    g = torch.Generator().manual_seed(0)
-    image = torch.randint(0, 256, (2, 3, h, w), generator=g).float()
-    probe = cls(model, modality, output_key='').eval()
-    with torch.no_grad():
-        x = (image - probe.mean) / probe.std
-        samples = [VIReIDDataSample(metainfo=dict(modality=int(modality)))
-                   for _ in range(2)]
-        pred = model.predict(x, samples)
-        ref = pred[0].pred_feature
-        ref = ref[key] if isinstance(ref, dict) else ref
-        ref = torch.stack([
-            (s.pred_feature[key] if isinstance(s.pred_feature, dict) else
-             s.pred_feature) for s in pred
-        ])
-        outs = probe.outputs(x)
-    for name, val in outs.items():
-        if isinstance(val, torch.Tensor) and val.shape == ref.shape and \
-                torch.equal(val.detach(), ref):
-            return cls(model, modality, output_key=name).eval()
-    raise ValueError(
-        f'{type(model).__name__}: no output of predict_outs '
-        f'({sorted(outs)}) equals pred_feature[{key!r}]; the exporter needs '
-        f'the predicted feature to be one of the model\'s tensor outputs')
+    name = _output_key(model, key)
+    return _feature_graph_cls()(model, modality, output_key=name).eval()
+
+
+@contextlib.contextmanager
+def _constant_pool_sizes() -> Iterator[None]:
+    """Make adaptive-pooling output sizes constants while tracing.
+
+    Only the batch axis is dynamic, so sizes computed from feature-map
+    shapes (e.g. MPFR pooling every stage to the target stage's size) are
+    constants of the exported graph; the TorchScript exporter cannot export
+    adaptive pooling with a traced size otherwise.
+    """
+    import torch.nn.functional as F
+    originals = {n: getattr(F, n) for n in ('adaptive_avg_pool2d',
+                                            'adaptive_max_pool2d')}
+
+    def constant(fn):
+        def wrapped(input, output_size, *args, **kwargs):
+            if isinstance(output_size, (tuple, list)):
+                output_size = tuple(
+                    None if s is None else int(s) for s in output_size)
+            elif output_size is not None:
+                output_size = int(output_size)
+            return fn(input, output_size, *args, **kwargs)
+        return wrapped
+
+    for name, fn in originals.items():
+        setattr(F, name, constant(fn))
+    try:
+        yield
+    finally:
+        for name, fn in originals.items():
+            setattr(F, name, fn)
 
 
 def export_onnx(model, out: str, modalities: Sequence[int] = (0, 1),
@@ -193,7 +235,7 @@ def export_onnx(model, out: str, modalities: Sequence[int] = (0, 1),
                               generator=torch.Generator().manual_seed(1)
                               ).float()
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _constant_pool_sizes():
             warnings.simplefilter('ignore')  # tracer / deprecation notes
             torch.onnx.export(
                 graph, (dummy, ), path, dynamo=False, opset_version=opset,

@@ -106,7 +106,14 @@ def init_model(config, checkpoint: Optional[str] = None,
         model_cfg.backbone['init_cfg'] = None
     model = MODELS.build(model_cfg)
     if checkpoint is None:
-        model.init_weights()
+        from mmengine.logging import MMLogger
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel('WARNING')  # mmengine logs every initialised tensor
+        try:
+            model.init_weights()
+        finally:
+            logger.setLevel(level)
     else:
         from mmengine.runner import load_checkpoint
         if not osp.isfile(checkpoint):
