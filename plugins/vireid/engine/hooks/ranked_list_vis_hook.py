@@ -12,6 +12,7 @@ from mmengine.hooks import Hook
 from vireid.registry import HOOKS
 
 _MODALITY = {0: 'visible', 1: 'infrared'}
+_DIST_TEXT = {'cosine': 'cosine distance -q.g', 'euclidean': 'euclidean'}
 
 
 @HOOKS.register_module()
@@ -156,8 +157,9 @@ class RankedListVisHook(Hook):
             pid, cam = int(arr['pid'][q]), int(arr['camid'][q])
             mod = _MODALITY.get(int(arr['modality'][q]), '?')
             matches = [bool(arr['pid'][g[i]] == pid) for i in order]
+            dist_name = _DIST_TEXT.get(metric.distance, metric.distance)
             title = (f'query {qi}: pid {pid}, cam {cam} ({mod}) | {where}, '
-                     f'gallery of {len(g)} | {metric.distance} distance | '
+                     f'gallery of {len(g)} | d: {dist_name} | '
                      f'{sum(matches)} true match(es) in the top '
                      f'{len(order)}')
             img = draw_ranked_list(
