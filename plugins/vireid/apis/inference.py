@@ -206,7 +206,8 @@ def extract_features(model, images, modality, batch_size: int = 32,
     items = [images] if single else list(images)
     if not items:
         raise ValueError('extract_features: no images given')
-    if isinstance(modality, (str, int)) and not isinstance(modality, bool):
+    if isinstance(modality, (str, int, np.integer)) and \
+            not isinstance(modality, bool):
         mods = [parse_modality(modality)] * len(items)
     else:
         mods = [parse_modality(m) for m in modality]
