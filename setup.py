@@ -5,7 +5,8 @@ from setuptools import find_packages, setup
 
 
 def readme() -> str:
-    with open(osp.join(osp.dirname(__file__), 'README.md'), encoding='utf-8') as f:
+    with open(osp.join(osp.dirname(__file__), 'README.md'),
+              encoding='utf-8') as f:
         return f.read()
 
 
@@ -30,7 +31,8 @@ def parse_requirements(fname: str) -> list:
 setup(
     name='vireid',
     version=get_version(),
-    description='Visible-Infrared person re-identification toolbox on mmengine',
+    description='Visible-Infrared person re-identification toolbox on '
+    'mmengine',
     long_description=readme(),
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
@@ -42,7 +44,8 @@ setup(
     extras_require={
         'tests': parse_requirements('tests.txt'),
         'onnx': parse_requirements('onnx.txt'),
-        'all': parse_requirements('tests.txt') + parse_requirements('onnx.txt'),
+        'all': sorted(set(parse_requirements('tests.txt') +
+                          parse_requirements('onnx.txt'))),
     },
     classifiers=[
         'Programming Language :: Python :: 3',

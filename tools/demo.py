@@ -52,7 +52,7 @@ def ensure_data(data_root: str, seed: int) -> str:
     if osp.isfile(osp.join(sysu, 'exp', 'test_id.txt')):
         print(f'[demo] using the synthetic data set in {sysu}')
         return sysu
-    from vireid.datasets import make_synthetic
+    from vireid.synthetic import make_synthetic
     t0 = time.time()
     print(f'[demo] generating the synthetic data set in {sysu} ...')
     make_synthetic(data_root, layouts=('sysu', ), seed=seed,
@@ -84,8 +84,8 @@ def main(argv=None) -> dict:
     from tools import test as test_tool
     from tools import train as train_tool
     t0 = time.time()
-    runner = train_tool.main([config, '--work-dir', args.work_dir, '--cfg-options'] +
-                    overrides)
+    runner = train_tool.main(
+        [config, '--work-dir', args.work_dir, '--cfg-options'] + overrides)
     train_s = time.time() - t0
     seed = runner.seed
     print(f'[demo] training seed: {seed}')

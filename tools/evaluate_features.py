@@ -14,8 +14,10 @@ Two inputs:
 
    ``feats.npz`` holds ``paths`` (string array, paths relative to the data
    set root, e.g. ``cam3/0006/0001.jpg``) and ``feats`` (one row per path).
-   Every image of the test split needs a feature. RegDB takes ``--trial N``
-   (the split, 1..10) and ``--direction v2t|t2v``; LLCM ``--direction``.
+   Every image of the test split needs a feature; rows of other images
+   (``tools/extract_features.py --split all``) are ignored and counted.
+   RegDB takes ``--trial N`` (the split, 1..10) and ``--direction
+   v2t|t2v``; LLCM ``--direction``.
 
 2. One ready query/gallery set::
 
@@ -193,10 +195,11 @@ def evaluate_feature_file(parser, args) -> dict:
     dataset = _build_dataset(parser, args)
     items = [dataset.get_data_info(i) for i in range(len(dataset))]
     known = {it['rel_path'] for it in items}
-    for i, p in enumerate(paths):
-        if p not in known:
-            parser.error(f'{args.features}: path {p!r} (row {i}) is not in '
-                         f'the {args.dataset} test split under {args.root}')
+    extra = [p for p in paths if p not in known]
+    if extra:  # e.g. features of the whole data set (train + test)
+        print(f'{args.features}: ignoring {len(extra)} of {len(paths)} '
+              f'feature rows whose images are not in the {args.dataset} test '
+              f'split (e.g. {extra[0]!r})')
     missing = [it['rel_path'] for it in items if it['rel_path'] not in row_of]
     if missing:
         parser.error(f'{args.features}: {len(missing)} image(s) of the '

@@ -21,13 +21,13 @@ import sys
 import time
 
 try:
-    from vireid.datasets.synthetic import (LAYOUT_DIRS, SyntheticDifficulty,
-                                           make_synthetic, save_sample_grid)
+    from vireid.synthetic import (LAYOUT_DIRS, SyntheticDifficulty,
+                                  make_synthetic, save_sample_grid)
 except ImportError:  # running from a checkout without installing vireid
     sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..',
                                 'plugins'))
-    from vireid.datasets.synthetic import (LAYOUT_DIRS, SyntheticDifficulty,
-                                           make_synthetic, save_sample_grid)
+    from vireid.synthetic import (LAYOUT_DIRS, SyntheticDifficulty,
+                                  make_synthetic, save_sample_grid)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -18,6 +18,9 @@ if _ROOT not in sys.path:
 if osp.join(_ROOT, 'plugins') not in sys.path:
     sys.path.insert(1, osp.join(_ROOT, 'plugins'))
 
+from vireid.apis import (apply_test_overrides, build_runner,  # noqa: E402
+                         load_config)
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     from mmengine.config import DictAction
@@ -56,21 +59,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def build_cfg(args: argparse.Namespace):
     """Load the config and apply the test overrides."""
-    from tools.train import load_cfg
-    cfg = load_cfg(args)
-    if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'checkpoint not found: {args.checkpoint}')
-    cfg.load_from = args.checkpoint
-    cfg.resume = False
-    if args.trust_checkpoint:
-        cfg.trusted_checkpoints = [args.checkpoint]
-    if args.show_dir:
-        hooks = list(cfg.get('custom_hooks', []) or [])
-        hooks.append(
-            dict(type='RankedListVisHook', out_dir=args.show_dir,
-                 num_queries=args.show_num))
-        cfg.custom_hooks = hooks
-    return cfg
+    cfg = load_config(args.config, cfg_options=args.cfg_options,
+                      work_dir=args.work_dir, launcher=args.launcher)
+    return apply_test_overrides(cfg, args.checkpoint,
+                                trust_checkpoint=args.trust_checkpoint,
+                                show_dir=args.show_dir,
+                                show_num=args.show_num)
 
 
 def collect_trials(runner) -> dict:
@@ -90,7 +84,6 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     preflight(args)
     cfg = apply_args(build_cfg(args), args)
-    from tools.train import build_runner
     runner = build_runner(cfg)
     metrics = runner.test()
     if args.out and runner.rank == 0:

@@ -18,6 +18,11 @@ if _ROOT not in sys.path:
 if osp.join(_ROOT, 'plugins') not in sys.path:
     sys.path.insert(1, osp.join(_ROOT, 'plugins'))
 
+from vireid.apis import (apply_train_overrides, build_runner,  # noqa: E402
+                         load_config)
+
+__all__ = ['parse_args', 'load_cfg', 'build_cfg', 'build_runner', 'main']
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     from mmengine.config import DictAction
@@ -63,49 +68,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 def load_cfg(args: argparse.Namespace):
     """Load ``args.config`` and apply ``--launcher``, ``--cfg-options`` and
     ``--work-dir`` (default ``work_dirs/<config name>``); shared with
-    ``tools/test.py``."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    return cfg
+    ``tools/test.py``. See :func:`vireid.apis.load_config`."""
+    return load_config(args.config, cfg_options=args.cfg_options,
+                       work_dir=args.work_dir, launcher=args.launcher)
 
 
 def build_cfg(args: argparse.Namespace):
     """Load the config and apply the training overrides."""
-    cfg = load_cfg(args)
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, '
-                             f'got {optim_wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        cfg.optim_wrapper.setdefault('dtype', args.amp_dtype)
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
-    return cfg
-
-
-def build_runner(cfg):
-    """Build the runner named by ``cfg.runner_type`` (default mmengine's)."""
-    import vireid.utils.compat  # noqa: F401  (trusted checkpoint loader)
-    from mmengine.registry import RUNNERS, init_default_scope
-    from mmengine.runner import Runner
-    init_default_scope(cfg.get('default_scope', 'vireid'))
-    if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    return RUNNERS.build(cfg)
+    return apply_train_overrides(load_cfg(args), amp=args.amp,
+                                 amp_dtype=args.amp_dtype, resume=args.resume)
 
 
 def main(argv=None):

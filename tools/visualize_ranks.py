@@ -16,6 +16,9 @@ sys.path[:0] = [ROOT, osp.join(ROOT, 'plugins')]
 
 
 def main(argv=None) -> list:
+    from mmengine.config import DictAction
+
+    from vireid.apis import apply_test_overrides, build_runner, load_config
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
@@ -23,25 +26,24 @@ def main(argv=None) -> list:
     parser.add_argument('--num', type=int, default=8,
                         help='queries to draw (evenly spaced)')
     parser.add_argument('--topk', type=int, default=10)
-    parser.add_argument('--trust-checkpoint', action='store_true')
-    parser.add_argument('--cfg-options', nargs='+', default=[])
+    parser.add_argument(
+        '--trust-checkpoint', action='store_true',
+        help='unpickle the checkpoint in full (a file your own training '
+        'run wrote)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings in the config, key=value')
     args = parser.parse_args(argv)
 
-    from tools.test import build_cfg, parse_args
-    from tools.train import build_runner
-    test_argv = [args.config, args.checkpoint, '--work-dir',
-                 osp.join(args.out_dir, 'logs')]
-    if args.trust_checkpoint:
-        test_argv.append('--trust-checkpoint')
-    if args.cfg_options:
-        test_argv += ['--cfg-options'] + args.cfg_options
-    from vireid.utils.tool_checks import apply_args, preflight
-    test_args = parse_args(test_argv)
-    preflight(test_args)
-    cfg = apply_args(build_cfg(test_args), test_args)
-    cfg.custom_hooks = list(cfg.get('custom_hooks', []) or []) + [
-        dict(type='RankedListVisHook', out_dir=args.out_dir,
-             num_queries=args.num, topk=args.topk)]
+    from vireid.utils.tool_checks import preflight
+    preflight(argparse.Namespace(
+        config=args.config, cfg_options=args.cfg_options,
+        checkpoint=args.checkpoint, show_dir=args.out_dir))
+    cfg = load_config(args.config, cfg_options=args.cfg_options,
+                      work_dir=osp.join(args.out_dir, 'logs'))
+    cfg = apply_test_overrides(cfg, args.checkpoint,
+                               trust_checkpoint=args.trust_checkpoint,
+                               show_dir=args.out_dir, show_num=args.num,
+                               topk=args.topk)
     runner = build_runner(cfg)
     runner.test()
     hook = [h for h in runner.hooks

@@ -32,7 +32,9 @@ vis_backends = [
     dict(type='LocalVisBackend'),
     dict(type='TensorboardVisBackend'),
 ]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+# VIReIDVisualizer = mmengine's Visualizer + ranked lists (RankedListVisHook
+# sends its pictures to every backend, e.g. TensorBoard's Images tab).
+visualizer = dict(type='VIReIDVisualizer', vis_backends=vis_backends)
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 log_level = 'INFO'
 

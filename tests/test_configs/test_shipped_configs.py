@@ -130,7 +130,7 @@ def test_icre_trains_on_synthetic_via_cfg_options(tmp_path):
     """The real-size ICRE config, pointed at a synthetic tree by
     --cfg-options, trains (one short epoch, no ImageNet file needed)."""
     from tools.train import main
-    from vireid.datasets import make_synthetic_sysu
+    from vireid.synthetic import make_synthetic_sysu
     root = str(tmp_path / 'SYSU-MM01')
     make_synthetic_sysu(root, num_train_ids=4, num_test_ids=2,
                         img_size=(64, 32), images_per_cam=(2, 2), seed=3)

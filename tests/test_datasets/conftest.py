@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 from mmengine.logging import MMLogger
 
-from vireid.datasets.synthetic import (make_synthetic_llcm,
-                                       make_synthetic_regdb,
-                                       make_synthetic_sysu)
+from vireid.synthetic import (make_synthetic_llcm, make_synthetic_regdb,
+                              make_synthetic_sysu)
 
 TINY = (32, 16)
 

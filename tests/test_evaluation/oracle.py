@@ -1,7 +1,7 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """A slow per-query reference written from the protocol text.
 
-``protocols.md`` §1.4 (SYSU), §2.3 (RegDB), §3.3 (LLCM) and §4: for every
+``docs/protocols.md`` §1.4 (SYSU), §2.3 (RegDB), §3.3 (LLCM) and §4: for every
 query, rank the gallery with ``np.argsort`` (default kind), drop the items
 the data set's exclusion rule removes, skip the query if no true match is
 left, then compute CMC (on distinct identities for SYSU/LLCM, on images for

@@ -139,12 +139,25 @@ def test_bad_inputs_each_give_their_message(sysu, tmp_path, capsys):
     err = _err(capsys, base + [str(tmp_path / 'rows.npz')])
     assert f'one row per path: {len(paths)} paths but feats has shape' in err
 
-    alien = paths.copy().astype(object)
-    alien[4] = 'cam1/0099/0001.jpg'
-    np.savez(tmp_path / 'alien.npz', paths=alien.astype(str), feats=feats)
-    err = _err(capsys, base + [str(tmp_path / 'alien.npz')])
-    assert "path 'cam1/0099/0001.jpg' (row 4) is not in the sysu test " \
-        'split' in err
+    # a superset of the test split: extra rows are ignored and counted
+    alien = np.concatenate([paths, ['cam1/0099/0001.jpg', 'x/y.jpg']])
+    np.savez(tmp_path / 'alien.npz', paths=alien,
+             feats=np.concatenate([feats, feats[:2] + 5]))
+    capsys.readouterr()
+    sup = main(base + [str(tmp_path / 'alien.npz'), '--trials', '2'])
+    out = capsys.readouterr().out
+    assert "ignoring 2 of %d feature rows whose images are not in the sysu " \
+        "test split (e.g. 'cam1/0099/0001.jpg')" % len(alien) in out
+    np.savez(tmp_path / 'ok.npz', paths=paths, feats=feats)
+    ref = main(base + [str(tmp_path / 'ok.npz'), '--trials', '2'])
+    assert {k: sup[k] for k in KEYS} == {k: ref[k] for k in KEYS}
+    # ...but a test image without a feature is still an error
+    alien[4] = 'cam1/0099/0002.jpg'
+    np.savez(tmp_path / 'alien4.npz', paths=alien,
+             feats=np.concatenate([feats, feats[:2] + 5]))
+    err = _err(capsys, base + [str(tmp_path / 'alien4.npz')])
+    assert f"1 image(s) of the sysu test split have no feature, e.g. " \
+        f"'{paths[4]}'" in err
 
     np.savez(tmp_path / 'few.npz', paths=paths[1:], feats=feats[1:])
     err = _err(capsys, base + [str(tmp_path / 'few.npz')])

@@ -1,5 +1,5 @@
 # Copyright (c) vireid contributors. All rights reserved.
-"""Data sets, samplers, transforms and the synthetic data generator.
+"""Data sets, samplers and transforms.
 
 Importing this package registers every dataset, sampler and transform in
 :mod:`vireid.registry` (the registries' lazy ``locations`` import it).
@@ -8,9 +8,6 @@ from .base_vireid_dataset import BaseVIReIDDataset
 from .llcm import LLCMDataset
 from .regdb import RegDBDataset
 from .samplers import *  # noqa: F401,F403
-from .synthetic import (SyntheticDifficulty, make_synthetic,
-                        make_synthetic_llcm, make_synthetic_regdb,
-                        make_synthetic_sysu, save_sample_grid)
 from .sysu_mm01 import SYSUMM01Dataset
 from .transforms import *  # noqa: F401,F403
 
@@ -19,7 +16,18 @@ __all__ = [
     'CrossModalIdentitySampler', 'LoadVIReIDImage', 'ReIDResize',
     'RandomPadCrop', 'RandomHFlip', 'RandomErasing', 'ChannelExchange',
     'ChannelAdapGray', 'ChannelRandomErasing', 'RandomGrayscale',
-    'PackVIReIDInputs', 'SyntheticDifficulty', 'make_synthetic',
-    'make_synthetic_sysu', 'make_synthetic_regdb', 'make_synthetic_llcm',
-    'save_sample_grid'
+    'PackVIReIDInputs'
 ]
+
+_MOVED_TO_SYNTHETIC = ('SyntheticDifficulty', 'make_synthetic',
+                       'make_synthetic_sysu', 'make_synthetic_regdb',
+                       'make_synthetic_llcm', 'save_sample_grid')
+
+
+def __getattr__(name: str):
+    # The generator moved to vireid.synthetic (training never imports it);
+    # the old names still resolve, on first access only.
+    if name in _MOVED_TO_SYNTHETIC:
+        import vireid.synthetic
+        return getattr(vireid.synthetic, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

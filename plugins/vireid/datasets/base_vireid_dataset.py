@@ -14,6 +14,9 @@ from vireid.structures.vireid_data_sample import INFRARED, VISIBLE
 
 __all__ = ['BaseVIReIDDataset', 'VISIBLE', 'INFRARED']
 
+#: Folder of each layout under the synthetic root (as ``vireid.synthetic``
+#: writes them).
+_SYNTHETIC_DIRS = dict(sysu='SYSU-MM01', regdb='RegDB', llcm='LLCM')
 _SYNTHETIC_HINT = ('generate a synthetic one with `python tools/'
                    'make_synthetic.py --out data/synthetic --layout {layout}` '
                    '(written to data/synthetic/{folder})')
@@ -102,10 +105,9 @@ class BaseVIReIDDataset(BaseDataset):
     # ------------------------------------------------------------------ #
     def _layout_error(self, missing: str) -> FileNotFoundError:
         """Build the error for a missing root or a missing layout part."""
-        from .synthetic import LAYOUT_DIRS
         hint = _SYNTHETIC_HINT.format(
             layout=self.SYNTHETIC_LAYOUT,
-            folder=LAYOUT_DIRS[self.SYNTHETIC_LAYOUT])
+            folder=_SYNTHETIC_DIRS[self.SYNTHETIC_LAYOUT])
         return FileNotFoundError(
             f'{self.DISPLAY_NAME}: {missing} not found; expected '
             f'{self.DISPLAY_NAME} layout: {self.LAYOUT_HINT}; {hint}')

@@ -1,6 +1,6 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """Query/gallery selection and per-trial gallery draws of the VI-ReID test
-protocols (``protocols.md`` §1.3, §2.3, §3.3).
+protocols (``docs/protocols.md`` §1.3, §2.3, §3.3).
 
 All functions are pure: they take the test split's records (mappings with
 ``rel_path`` or ``img_path``, ``pid``, ``camid``) and return **indices into
@@ -194,7 +194,7 @@ def llcm_gallery(
     ``[2, 1]`` branch instead passes the gallery labels/cameras in the query
     positions of ``eval_llcm`` on ``-(gall . query^T)``, so there the sampled
     NIR images become the queries and all VIS images the gallery
-    (``protocols.md`` §3.3); that transposed setup is not reproduced.
+    (``docs/protocols.md`` §3.3); that transposed setup is not reproduced.
 
     Args:
         records (Sequence[Mapping]): The test split.

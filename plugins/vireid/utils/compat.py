@@ -1,7 +1,7 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """Make mmengine 0.10.7 work on torch >= 2.6 without giving up safety.
 
-Two problems are fixed here (see ``architecture.md`` B1 and B2):
+Two problems are fixed here (see ``docs/architecture.md`` B1 and B2):
 
 1. **Checkpoint loading.** torch >= 2.6 defaults ``torch.load`` to
    ``weights_only=True``; mmengine's own checkpoints pickle ``HistoryBuffer``

@@ -2,7 +2,7 @@
 """Vectorised ranking metrics for VI-ReID: CMC (plain or id-de-duplicated),
 mAP and mINP with the exclusion rules of SYSU-MM01, LLCM and RegDB.
 
-Semantics (``protocols.md`` §1.4, §2.3, §3.3, §4), for one query ``q``:
+Semantics (``docs/protocols.md`` §1.4, §2.3, §3.3, §4), for one query ``q``:
 
 * The gallery is ranked by ascending distance. **Ties** are broken exactly
   as ``np.argsort(distmat, axis=1)`` with numpy's default (non-stable) kind
@@ -32,7 +32,7 @@ Semantics (``protocols.md`` §1.4, §2.3, §3.3, §4), for one query ``q``:
 * Reported: the means over valid queries. The CMC always has ``max_rank``
   entries: where the reference code would produce a ragged or truncated array
   (a kept list shorter than ``max_rank`` items / distinct identities,
-  ``protocols.md`` §5 pitfall 7), CMC beyond the end of the list keeps its
+  ``docs/protocols.md`` §5 pitfall 7), CMC beyond the end of the list keeps its
   last value, i.e. 1 for every valid query. Where AGW returns
   ``min(max_rank, num_gallery)`` entries, these equal vireid's first entries.
 * All arithmetic is float64 (AGW's CMC is float32; differences < 1e-7).

@@ -29,7 +29,7 @@ _DEFAULT_DIRECTION = {'sysu': 't2v', 'regdb': 'v2t', 'llcm': 't2v'}
 @METRICS.register_module()
 class VIReIDMetric(BaseMetric):
     """Rank-k, mAP and mINP of a visible-infrared re-identification test set,
-    with the SYSU-MM01, RegDB or LLCM protocol (``protocols.md``).
+    with the SYSU-MM01, RegDB or LLCM protocol (``docs/protocols.md``).
 
     The model runs **once** over the whole test split (queries and gallery
     candidate pool); :meth:`compute_metrics` selects the queries, draws each

@@ -66,7 +66,7 @@ class ICRE(VIReIDModel):
     Zhang et al., "Identity Clue Refinement and Enhancement for
     Visible-Infrared Person Re-Identification", arXiv 2512.04522. Only the
     abstract and AI-generated summaries were available, so the composition
-    below is a **[RECON]** reconstruction (see ``methods.md`` section 3):
+    below is a **[RECON]** reconstruction (see ``docs/methods.md`` section 3):
 
     - backbone (e.g. an AGW two-stream ResNet-50, last stride 1) returning
       the MPFR stages **and** the deep map (``deep_index``, default the
