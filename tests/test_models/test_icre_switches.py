@@ -1,7 +1,6 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """ICRE switches of issues #9 / #10: class counts from a child config, ICG
 reduction, SDCE map norm, metric feature, logged statistics, FLOPs."""
-import copy
 import os.path as osp
 import sys
 

@@ -9,10 +9,10 @@ class SeededIndex(int):
     to ``dataset[idx]`` unchanged (also through worker processes, since they
     pickle), and :class:`~vireid.datasets.BaseVIReIDDataset` runs the
     pipeline with torch's CPU generator seeded from ``aug_seed`` (its state
-    restored afterwards). Random augmentation then depends only on (sampler seed, epoch, position), not
-    on worker count or on how far the process-wide RNG has advanced, so a
-    run resumed in the middle of an epoch sees the same augmented images as
-    an uninterrupted one.
+    restored afterwards). Random augmentation then depends only on
+    (sampler seed, epoch, position), not on worker count or on how far the
+    process-wide RNG has advanced, so a run resumed in the middle of an
+    epoch sees the same augmented images as an uninterrupted one.
     """
 
     aug_seed: int

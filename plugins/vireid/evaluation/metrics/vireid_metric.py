@@ -14,7 +14,8 @@ from ..functional.distance import (DISTANCES, DistanceRows, compute_distance,
                                    l2_normalize, nonnegative_distance)
 from ..functional.ranking import evaluate_ranking
 from ..protocols import (RAND_PERM_FILE, canonical_direction,
-                         group_by_identity_camera, llcm_gallery, load_rand_perm_cam, split_query_pool,
+                         group_by_identity_camera, llcm_gallery,
+                         load_rand_perm_cam, split_query_pool,
                          sysu_agw_gallery, sysu_official_gallery)
 
 #: keys of one result set, in table order (all fractions in last_results)

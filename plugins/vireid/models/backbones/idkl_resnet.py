@@ -3,7 +3,6 @@
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
-import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import update_init_info
