@@ -14,6 +14,7 @@ METHOD_CONFIGS = [
     'projects/agw/demo.py',  # AGW
     'projects/agw/caj_config.py',  # CAJ
     'projects/icre/demo.py',  # ICRE [RECON]
+    'projects/idkl/demo.py',  # IDKL
 ]
 
 
