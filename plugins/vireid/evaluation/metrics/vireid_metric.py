@@ -431,22 +431,37 @@ def degenerate_distances(distmat: np.ndarray) -> Optional[str]:
     order and the metrics measure nothing.
 
     Args:
-        distmat (np.ndarray): ``num_query x num_gallery`` distances.
+        distmat (np.ndarray | DistanceRows): ``num_query x num_gallery``
+            distances.
 
     Returns:
         str | None: The problem, or ``None`` if the matrix is fine.
     """
-    d = np.asarray(distmat, dtype=np.float64)
-    if d.size == 0 or d.shape[1] < 2:
+    if isinstance(distmat, DistanceRows):
+        # computed a chunk of rows at a time; only row extremes are kept
+        num_q, num_g = distmat.shape
+        step = max(1, (1 << 23) // max(num_g, 1))
+        blocks = [distmat[a:a + step] for a in range(0, num_q, step)]
+        row_max = np.concatenate([b.max(axis=1) for b in blocks])
+        row_min = np.concatenate([b.min(axis=1) for b in blocks])
+    else:
+        d = np.asarray(distmat, dtype=np.float64)
+        num_q, num_g = d.shape if d.ndim == 2 else (0, 0)
+        if d.size == 0 or num_g < 2:
+            return None
+        row_max, row_min = d.max(axis=1), d.min(axis=1)
+    if num_q == 0 or num_g < 2:
         return None
-    scale = max(1.0, float(np.abs(d).max()))
-    spread = d.max(axis=1) - d.min(axis=1)
+    scale = max(1.0, float(np.abs(row_max).max()),
+                float(np.abs(row_min).max()))
+    spread = row_max - row_min
     tied = spread <= 1e-9 * scale
     if tied.all():
-        what = ('all distances are equal' if float(d.max() - d.min()) <=
+        what = ('all distances are equal' if float(row_max.max() -
+                                                   row_min.min()) <=
                 1e-9 * scale else 'every query is equally far from all '
                 'gallery images')
-        return (f'{what} ({d.shape[0]} x {d.shape[1]}): the features are '
+        return (f'{what} ({num_q} x {num_g}): the features are '
                 f'constant or collapsed, every ranking is a tie and the '
                 f'metrics are meaningless')
     if tied.mean() > 0.5:
