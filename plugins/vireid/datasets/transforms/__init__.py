@@ -6,14 +6,18 @@ from .channel_exchange import ChannelExchange
 from .channel_random_erasing import ChannelRandomErasing
 from .formatting import PackVIReIDInputs
 from .loading import LoadVIReIDImage
+from .pack_mtrl_inputs import PackMTRLInputs
 from .random_erasing import RandomErasing
 from .random_grayscale import RandomGrayscale
 from .random_hflip import RandomHFlip
 from .random_pad_crop import RandomPadCrop
 from .resize import ReIDResize
+from .stacked_random_erasing import StackedRandomErasing
+from .transition_loading import LoadTransitionImage
 
 __all__ = [
     'BaseVIReIDTransform', 'LoadVIReIDImage', 'ReIDResize', 'RandomPadCrop',
     'RandomHFlip', 'RandomErasing', 'ChannelExchange', 'ChannelAdapGray',
-    'ChannelRandomErasing', 'RandomGrayscale', 'PackVIReIDInputs'
+    'ChannelRandomErasing', 'RandomGrayscale', 'PackVIReIDInputs',
+    'LoadTransitionImage', 'StackedRandomErasing', 'PackMTRLInputs'
 ]

@@ -1,5 +1,8 @@
 # Copyright (c) vireid contributors. All rights reserved.
 from .icre import ICRE
+from .mtrl import MTRL, TRAIN_ONLY_MODULES, strip_train_only
 from .vireid_model import VIReIDModel
 
-__all__ = ['VIReIDModel', 'ICRE']
+__all__ = [
+    'VIReIDModel', 'ICRE', 'MTRL', 'TRAIN_ONLY_MODULES', 'strip_train_only'
+]
