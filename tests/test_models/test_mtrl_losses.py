@@ -37,7 +37,7 @@ def _lse(values):
 
 
 def _oracle_mtc(feats, tau, negatives='all', symmetric=False):
-    V, M, I = _rows(feats, 0), _rows(feats, 2), _rows(feats, 1)
+    vis, mid, ir = _rows(feats, 0), _rows(feats, 2), _rows(feats, 1)
 
     def inst(A, B):
         total = 0.0
@@ -58,11 +58,11 @@ def _oracle_mtc(feats, tau, negatives='all', symmetric=False):
             per.append(sum(lse - _dot(a, b) / tau for b in pos) / len(pos))
         return sum(per) / len(per) if per else 0.0
 
-    i_term = inst(M, V)
-    d_term = supcon(M, I)
+    i_term = inst(mid, vis)
+    d_term = supcon(mid, ir)
     if symmetric:
-        i_term = (i_term + inst(V, M)) / 2
-        d_term = (d_term + supcon(I, M)) / 2
+        i_term = (i_term + inst(vis, mid)) / 2
+        d_term = (d_term + supcon(ir, mid)) / 2
     return i_term, d_term
 
 
