@@ -105,7 +105,8 @@ def main(argv=None) -> str:
     grid = np.concatenate([head, grid], axis=0)
     out = osp.join(ROOT, args.out) if not osp.isabs(args.out) else args.out
     os.makedirs(osp.dirname(out), exist_ok=True)
-    cv2.imwrite(out, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(out, cv2.cvtColor(grid, cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f'wrote {out} ({len(ids)} identities x {len(columns)} columns)')
     return out
 
