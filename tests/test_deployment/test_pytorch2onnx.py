@@ -15,6 +15,7 @@ METHOD_CONFIGS = [
     'projects/agw/caj_config.py',  # CAJ
     'projects/icre/demo.py',  # ICRE [RECON]
     'projects/idkl/demo.py',  # IDKL
+    'projects/mtrl/demo.py',  # MTRL [RECON]
 ]
 
 
