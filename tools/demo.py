@@ -22,15 +22,14 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path[:0] = [ROOT, osp.join(ROOT, 'plugins')]
 
-DEFAULT_CONFIG = 'projects/icre/demo.py'
+DEFAULT_CONFIG = 'projects/agw/demo.py'
 DATA_ROOT = osp.join('data', 'synthetic')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', default=None,
-                        help=f'demo config (default {DEFAULT_CONFIG}, or '
-                        f'projects/agw/demo.py if ICRE is absent)')
+    parser.add_argument('--config', default=DEFAULT_CONFIG,
+                        help=f'demo config (default {DEFAULT_CONFIG})')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default=DATA_ROOT,
                         help='where the synthetic data set is (generated '
@@ -69,8 +68,7 @@ def last_checkpoint(work_dir: str) -> str:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    config = args.config or (DEFAULT_CONFIG if osp.isfile(
-        osp.join(ROOT, DEFAULT_CONFIG)) else 'projects/agw/demo.py')
+    config = args.config
     os.chdir(ROOT)
     t_start = time.time()
     sysu = ensure_data(args.data_root, args.seed)
