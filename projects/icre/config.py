@@ -16,7 +16,7 @@ train_pipeline = [
     dict(type='RandomPadCrop', pad=10),
     dict(type='RandomHFlip', prob=0.5),
     dict(type='ChannelAdapGray', prob=0.5, modality=1),
-    # one erasing (methods.md 1.6: "RandomErasing p 0.5"), CAJ's variant:
+    # one erasing (docs/methods.md, AGW/CAJ recipe: "RandomErasing p 0.5"), CAJ's variant:
     # area 0.02-0.4, per-channel CIFAR-mean fill
     dict(type='ChannelRandomErasing', prob=0.5),
     dict(type='PackVIReIDInputs'),

@@ -1,5 +1,5 @@
 # MTRL [RECON] on SYSU-MM01 all-search, 288x144, the AGW/CAJ default recipe
-# (methods.md sec. 1.6): Pad(10) + crop + flip, CAJ ChannelAdapGray on IR,
+# (docs/methods.md, AGW recipe): Pad(10) + crop + flip, CAJ ChannelAdapGray on IR,
 # channel random erasing + random erasing, SGD warmup, x0.1 at 20, x0.01 at
 # 50, 100 epochs. The loader gives 8 ids x (4 V + 4 IR) = 64 images; the
 # model adds one grey middle image per visible image -> [V; M; I] = 96.

@@ -16,7 +16,7 @@ GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
 class GrayscaleTransition(BaseTransitionGenerator):
     """Middle image = the luma of the visible image, replicated to 3 channels.
 
-    Option (a) of the MTRL reconstruction (``methods.md`` sec. 4a,
+    Option (a) of the MTRL reconstruction (the MTRL README,
     **[RECON]**): ``M = 0.2989 R + 0.587 G + 0.114 B`` in every channel. It
     has no parameters, so an MTRL model with it has exactly the state dict
     of the plain backbone model.

@@ -76,7 +76,7 @@ class ICGLoss(BaseModule):
             (``lambda_ICG``).
         reduction (str): ``'mean'`` (default): each term is the mean over
             its identities (a, c) or samples (b); ``'sum'``: the sums the
-            specification writes (``methods.md`` section 3b,
+            specification writes (``docs/methods.md`` section 3,
             ``sum_y``, ``sum_{i in y}``). The mean is the default because
             the sums grow with the batch (8 identities x 8 images: a 64x
             larger pull term than the mean) and would outweigh the ID and

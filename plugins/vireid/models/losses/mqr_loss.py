@@ -26,7 +26,7 @@ class MQRLoss(BaseModule):
     """``L_mqr``: modality-query regularisation (a pluggable reading).
 
     MTRL (arXiv 2511.02685) names a "modality-query regularization loss"
-    and nothing more is known; ``methods.md`` sec. 4b gives two readings,
+    and nothing more is known; the MTRL README gives two readings,
     both **[RECON]**, selected by ``mode``. Rows carry ``groups`` (0
     visible, 1 infrared, 2 middle); ``c_g^y`` is the (L2-normalised) mean
     feature of identity ``y`` in group ``g``.

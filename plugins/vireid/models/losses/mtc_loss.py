@@ -19,7 +19,7 @@ class MTCLoss(BaseModule):
 
     MTRL (Yuan et al., arXiv 2511.02685) names a "modality-transition
     contrastive loss"; its formula was not available, so this is the
-    **[RECON]** of ``methods.md`` sec. 4b, every choice a switch. With
+    **[RECON]** of the MTRL README, every choice a switch. With
     ``v_i``, ``m_i``, ``r_k`` the (L2-normalised) features of the visible,
     middle and infrared rows, ``s(a, b) = a . b / tau``:
 

@@ -17,7 +17,7 @@ class TransitionCenterLoss(BaseModule):
 
     MTRL (arXiv 2511.02685) lists an ``L_center`` among its
     "interpretable distance-based losses" ([2nd]); the formula is the
-    **[RECON]** of ``methods.md`` sec. 4b. For each identity ``y`` of the
+    **[RECON]** of the MTRL README. For each identity ``y`` of the
     batch and group ``g`` (0 visible, 1 infrared, 2 middle) the centre
     ``c_g^y`` is the mean (L2-normalised, with ``normalize``) feature of its
     rows, and

@@ -104,7 +104,7 @@ class ICRE(VIReIDModel):
     ``deep`` / ``deep_pool`` (BN / pre-BN ``f_deep``), ``enh`` /
     ``enh_pool`` (of ``f_enh``, when it exists) and ``bn`` / ``pool``
     chosen by ``test_feature``: ``'enh'`` (default, the specification's
-    [RECON] BN(f_enh), ``methods.md`` 3d), ``'deep'`` or ``'concat'`` (the
+    [RECON] BN(f_enh), ``docs/methods.md`` 3), ``'deep'`` or ``'concat'`` (the
     specification's option: deep and enhanced features concatenated, each
     part L2-normalised first when ``concat_normalize=True`` so that both
     weigh the same in the cosine distance).

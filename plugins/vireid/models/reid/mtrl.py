@@ -29,7 +29,7 @@ class MTRL(VIReIDModel):
     visible image and close to infrared, trained with a modality-transition
     contrastive loss and a modality-query regularisation loss; no extra
     parameters, the inference speed of the backbone. Everything else is a
-    **[RECON]** (``methods.md`` sec. 4), behind the switches below.
+    **[RECON]** (the MTRL README), behind the switches below.
 
     **Training** (``'loss'`` mode). The loader gives the usual ``[V; I]``
     batch (8 ids x (4 V + 4 I)). The model takes the *augmented* visible
