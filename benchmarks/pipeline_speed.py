@@ -44,6 +44,9 @@ CONFIGS = [
     ('CAJ sysu', 'projects/agw/caj_config.py'),
     ('ICRE sysu', 'projects/icre/config.py'),
     ('ICRE llcm (DEEN)', 'projects/icre/configs/icre_r50_1xb48-151e_llcm.py'),
+    ('IDKL sysu (384x144)',
+     'projects/idkl/configs/idkl-code_r50_1xb120-160e_sysu.py'),
+    ('MTRL sysu', 'projects/mtrl/configs/mtrl_r50_1xb96-100e_sysu.py'),
 ]
 TARGET_TOTAL, TARGET_WORKERS = 3000, 12
 
