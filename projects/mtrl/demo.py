@@ -1,12 +1,13 @@
 # MTRL [RECON] on the synthetic SYSU-MM01-layout data set, sized for a
 # 2-core CPU: the backbone, head (ID + WRT triplet), data, schedule and seed
-# of projects/agw/demo.py (two-stream ResNet-18 layout at half width, one
+# of the AGW demo before issue #9 (two-stream ResNet-18 layout at half width, one
 # non-local block in layer2 and layer3, 96x48, ReIDResize at pipeline index
 # 1), plus grey middle images and L_mtc + L_center + L_mqr. The loader
 # gives 8 ids x (4 V + 4 I); the model adds the 32 middle images (96 per
-# step). With generator=None and the three losses off it *is* the AGW demo
-# (tests/test_models/test_mtrl.py checks that), so the AGW demo is the
-# ablation's baseline row.
+# step). With generator=None and the three losses off it is the plain model
+# (tests/test_models/test_mtrl.py checks that): ablation/baseline.py, which
+# is the AGW demo as it was before the official-code switches of issue #9
+# (C/2 non-local, exact-softmax WRT, cv2 resize, queue sampler).
 #   python tools/train.py projects/mtrl/demo.py
 _base_ = [
     '../../configs/_base_/models/mtrl_r50.py',
