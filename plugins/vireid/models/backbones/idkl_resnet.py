@@ -5,12 +5,12 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.model.weight_init import update_init_info
 
 from vireid.registry import MODELS
 from ..utils import (CheckpointMismatchError, load_local_state_dict,
                      load_state_dict_checked)
-from .two_stream_resnet import _ARCH, TwoStreamResNet, _ResNetPart
+from .two_stream_resnet import (_ARCH, TwoStreamResNet, _ResNetPart,
+                                init_weights_strict_pretrained)
 
 _PARTS = ('trunk.', 'shared.', 'specific.')
 
@@ -119,28 +119,7 @@ class IDKLResNet(BaseModule):
     # ------------------------------------------------------------------ #
     def init_weights(self) -> None:
         """Initialise; a ``Pretrained`` entry is loaded strictly."""
-        cfgs = self.init_cfg
-        cfgs = [cfgs] if isinstance(cfgs, dict) else list(cfgs or [])
-        pretrained = [c for c in cfgs if c.get('type') == 'Pretrained']
-        if self._is_init or not pretrained:
-            super().init_weights()
-            return
-        others = [c for c in cfgs if c.get('type') != 'Pretrained']
-        saved = self.init_cfg
-        self.init_cfg = others or None
-        try:
-            super().init_weights()
-        finally:
-            self.init_cfg = saved
-        cfg = pretrained[-1]
-        if 'checkpoint' not in cfg:
-            raise ValueError(f"IDKLResNet: init_cfg {cfg} of type "
-                             f"'Pretrained' needs a 'checkpoint' path")
-        self.load_pretrained(cfg['checkpoint'], prefix=cfg.get('prefix'))
-        if hasattr(self, '_params_init_info'):
-            update_init_info(
-                self, init_info=f'Loaded from {cfg["checkpoint"]} by '
-                f'IDKLResNet.load_pretrained')
+        init_weights_strict_pretrained(self)
 
     def map_torchvision_keys(self, state_dict: Dict[str, torch.Tensor]
                              ) -> Dict[str, torch.Tensor]:

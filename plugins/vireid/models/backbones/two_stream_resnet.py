@@ -32,6 +32,43 @@ def _is_pretrained_cfg(cfg: dict) -> bool:
                                       or cfg.get('type') is PretrainedInit)
 
 
+def init_weights_strict_pretrained(module: BaseModule) -> None:
+    """``init_weights`` of a backbone whose ``Pretrained`` entry loads
+    strictly through its own ``load_pretrained(path, prefix=None)``.
+
+    The other ``init_cfg`` entries go through mmengine as usual; the
+    ``Pretrained`` one is loaded last (weights-only, key-mapped, strict)
+    instead of by mmengine's lenient ``load_checkpoint``.
+
+    Args:
+        module (BaseModule): A direct ``BaseModule`` subclass with
+            ``load_pretrained``.
+    """
+    name = type(module).__name__
+    cfgs = module.init_cfg
+    cfgs = [cfgs] if isinstance(cfgs, dict) else list(cfgs or [])
+    pretrained = [c for c in cfgs if _is_pretrained_cfg(c)]
+    if module._is_init or not pretrained:
+        BaseModule.init_weights(module)
+        return
+    others = [c for c in cfgs if not _is_pretrained_cfg(c)]
+    saved = module.init_cfg
+    module.init_cfg = others or None
+    try:
+        BaseModule.init_weights(module)
+    finally:
+        module.init_cfg = saved
+    cfg = pretrained[-1]
+    if 'checkpoint' not in cfg:
+        raise ValueError(f'{name}: init_cfg {cfg} of type '
+                         f"'Pretrained' needs a 'checkpoint' path")
+    module.load_pretrained(cfg['checkpoint'], prefix=cfg.get('prefix'))
+    if hasattr(module, '_params_init_info'):
+        update_init_info(
+            module, init_info=f'Loaded from {cfg["checkpoint"]} by '
+            f'{name}.load_pretrained')
+
+
 class _ResNetPart(nn.Module):
     """A contiguous run of ResNet stages with torchvision's attribute names.
 
@@ -390,28 +427,7 @@ class TwoStreamResNet(BaseModule):
         (weights-only, key-mapped, strict) instead of mmengine's lenient
         ``load_checkpoint``.
         """
-        cfgs = self.init_cfg
-        cfgs = [cfgs] if isinstance(cfgs, dict) else list(cfgs or [])
-        pretrained = [c for c in cfgs if _is_pretrained_cfg(c)]
-        if self._is_init or not pretrained:
-            super().init_weights()
-            return
-        others = [c for c in cfgs if not _is_pretrained_cfg(c)]
-        saved = self.init_cfg
-        self.init_cfg = others or None
-        try:
-            super().init_weights()
-        finally:
-            self.init_cfg = saved
-        cfg = pretrained[-1]
-        if 'checkpoint' not in cfg:
-            raise ValueError(f'TwoStreamResNet: init_cfg {cfg} of type '
-                             f"'Pretrained' needs a 'checkpoint' path")
-        self.load_pretrained(cfg['checkpoint'], prefix=cfg.get('prefix'))
-        if hasattr(self, '_params_init_info'):
-            update_init_info(
-                self, init_info=f'Loaded from {cfg["checkpoint"]} by '
-                f'TwoStreamResNet.load_pretrained')
+        init_weights_strict_pretrained(self)
 
     def map_torchvision_keys(self, state_dict: Dict[str, torch.Tensor]
                              ) -> Dict[str, torch.Tensor]:
