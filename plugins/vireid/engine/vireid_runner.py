@@ -19,10 +19,11 @@ from vireid.utils.config_check import check_config
 from .checkpoint_io import (check_state_dict_fits, commit_file,
                             find_resumable_checkpoint, temp_name)
 from .hooks import (AtomicCheckpointHook, ConsistencyCheckHook,
-                    SyncModelStateHook)
+                    FiniteLossHook, SyncModelStateHook)
 
 #: Config keys read by VIReIDRunner itself (not passed to mmengine).
-_OWN_KEYS = ('trusted_checkpoints', 'load_strict', 'sync_model_state')
+_OWN_KEYS = ('trusted_checkpoints', 'load_strict', 'sync_model_state',
+             'check_finite_loss')
 
 
 @RUNNERS.register_module()
@@ -60,19 +61,25 @@ class VIReIDRunner(Runner):
             Defaults to True.
         sync_model_state (bool): Broadcast rank 0's model state before
             val/test under DDP. Defaults to True.
+        check_finite_loss (int): Stop with an error when the training loss
+            is NaN/inf, checked every this many iterations
+            (:class:`~vireid.engine.hooks.FiniteLossHook`); 0 turns it off.
+            Defaults to 10.
         **kwargs: Passed to :class:`~mmengine.runner.Runner`.
     """
 
     def __init__(self, *args, trusted_checkpoints: Optional[list] = None,
                  load_strict: bool = True, sync_model_state: bool = True,
-                 **kwargs) -> None:
+                 check_finite_loss: int = 10, **kwargs) -> None:
         register_checkpoint_loader()
         self._trusted_checkpoints = list(trusted_checkpoints or [])
         self._load_strict = bool(load_strict)
         self._sync_model_state = bool(sync_model_state)
+        self._finite_loss_interval = int(check_finite_loss)
         super().__init__(*args, **kwargs)
         self.register_hook(ConsistencyCheckHook())
         self.register_hook(SyncModelStateHook())
+        self.register_hook(FiniteLossHook())
 
     @classmethod
     def from_cfg(cls, cfg) -> 'VIReIDRunner':
@@ -97,6 +104,8 @@ class VIReIDRunner(Runner):
             runner._load_strict = bool(own['load_strict'])
         if own['sync_model_state'] is not None:
             runner._sync_model_state = bool(own['sync_model_state'])
+        if own['check_finite_loss'] is not None:
+            runner._finite_loss_interval = int(own['check_finite_loss'])
         return runner
 
     def _trust(self):

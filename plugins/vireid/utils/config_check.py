@@ -45,7 +45,7 @@ RUNNER_KEYS = frozenset([
     'strategy', 'compile', 'runner_type', 'custom_imports', 'vis_backends',
     'find_unused_parameters', 'sync_bn', 'model_wrapper_cfg',
     'trusted_checkpoints', 'load_strict', 'sync_model_state', 'launcher',
-    'filename'
+    'filename', 'check_finite_loss'
 ])
 
 #: Data set class -> protocol name of ``VIReIDMetric``.

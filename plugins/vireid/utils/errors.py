@@ -11,7 +11,7 @@ also derives from.
 
 __all__ = [
     'VIReIDUserError', 'ConfigError', 'CheckpointError',
-    'CheckpointMismatchError'
+    'CheckpointMismatchError', 'TrainingDivergedError'
 ]
 
 
@@ -29,3 +29,7 @@ class CheckpointError(VIReIDUserError, RuntimeError):
 
 class CheckpointMismatchError(CheckpointError):
     """A checkpoint's weights do not fit the model of the config."""
+
+
+class TrainingDivergedError(VIReIDUserError, FloatingPointError):
+    """The training loss became NaN or infinite."""
