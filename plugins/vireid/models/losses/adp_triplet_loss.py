@@ -8,7 +8,8 @@ from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
 from .utils import check_metric_inputs, maybe_normalize, pairwise_euclidean
-from .wr_triplet_loss import check_weighting, weighted_distances
+from .wr_triplet_loss import (anchors_for_weighting, check_weighting,
+                              weighted_distances)
 
 #: ``gamma * (d_p - d_n)^2`` is clamped here before the soft margin, as in
 #: CAJ's code (``exp(88)`` is close to the float32 maximum).
@@ -81,12 +82,10 @@ class ADPTripletLoss(BaseModule):
         feats, labels = check_metric_inputs('ADPTripletLoss', feats, labels)
         dist = pairwise_euclidean(maybe_normalize(feats, self.normalize))
         same = labels.view(-1, 1) == labels.view(1, -1)
-        if self.weighting == 'softmax' and not bool((~same).any()):
+        rows = anchors_for_weighting(dist, same, self.weighting)
+        if rows is None:
             return dist.sum() * 0.0
-        if self.weighting == 'softmax':
-            keep = (~same).any(dim=1)
-            dist, same = dist[keep], same[keep]
-        d_p, d_n = weighted_distances(dist, same, self.weighting,
+        d_p, d_n = weighted_distances(*rows, self.weighting,
                                       scale=self.alpha)
         gap = d_p - d_n
         if not self.square:

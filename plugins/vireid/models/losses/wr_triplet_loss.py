@@ -82,6 +82,32 @@ def weighted_distances(dist: torch.Tensor, same: torch.Tensor,
     return (dist * w_pos).sum(dim=1), (dist * w_neg).sum(dim=1)
 
 
+def anchors_for_weighting(dist: torch.Tensor, same: torch.Tensor,
+                          weighting: str
+                          ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
+    """The anchor rows a weighting can score.
+
+    The exact masked softmax needs at least one negative per anchor, so
+    ``'softmax'`` keeps only those rows (None when there is none); the
+    official code's weights score every anchor.
+
+    Args:
+        dist (Tensor): ``N x N`` distances.
+        same (Tensor): ``N x N`` bool, same label.
+        weighting (str): ``'official'`` or ``'softmax'``.
+
+    Returns:
+        tuple[Tensor, Tensor] | None: The kept rows of ``dist`` and
+        ``same``, or None when no anchor can be scored.
+    """
+    if weighting != 'softmax':
+        return dist, same
+    has_neg = (~same).any(dim=1)
+    if not bool(has_neg.any()):
+        return None
+    return dist[has_neg], same[has_neg]
+
+
 def check_weighting(name: str, weighting: str) -> str:
     """Validate a ``weighting`` argument.
 
@@ -162,10 +188,8 @@ class WRTripletLoss(BaseModule):
         feats, labels = check_metric_inputs('WRTripletLoss', feats, labels)
         dist = pairwise_euclidean(maybe_normalize(feats, self.normalize))
         same = labels.view(-1, 1) == labels.view(1, -1)
-        if self.weighting == 'softmax':
-            has_neg = (~same).any(dim=1)
-            if not bool(has_neg.any()):
-                return dist.sum() * 0.0
-            dist, same = dist[has_neg], same[has_neg]
-        d_p, d_n = weighted_distances(dist, same, self.weighting)
+        rows = anchors_for_weighting(dist, same, self.weighting)
+        if rows is None:
+            return dist.sum() * 0.0
+        d_p, d_n = weighted_distances(*rows, self.weighting)
         return self.loss_weight * F.softplus(d_p - d_n).mean()
