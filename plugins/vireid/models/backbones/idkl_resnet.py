@@ -10,6 +10,7 @@ from vireid.registry import MODELS
 from ..utils import (CheckpointMismatchError, load_local_state_dict,
                      load_state_dict_checked)
 from .two_stream_resnet import (_ARCH, TwoStreamResNet, _ResNetPart,
+                                check_resnet_args,
                                 init_weights_strict_pretrained)
 
 _PARTS = ('trunk.', 'shared.', 'specific.')
@@ -65,15 +66,7 @@ class IDKLResNet(BaseModule):
                  base_width: int = 64,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if depth not in _ARCH:
-            raise ValueError(f'IDKLResNet: depth must be one of '
-                             f'{sorted(_ARCH)}, got {depth}')
-        if last_stride not in (1, 2):
-            raise ValueError(f'IDKLResNet: last_stride must be 1 or 2, got '
-                             f'{last_stride}')
-        if base_width < 1:
-            raise ValueError(f'IDKLResNet: base_width must be >= 1, got '
-                             f'{base_width}')
+        check_resnet_args('IDKLResNet', depth, last_stride, base_width)
         block, layers = _ARCH[depth]
         self.depth = depth
         self.base_width = base_width

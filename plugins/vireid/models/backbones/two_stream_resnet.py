@@ -32,6 +32,27 @@ def _is_pretrained_cfg(cfg: dict) -> bool:
                                       or cfg.get('type') is PretrainedInit)
 
 
+def check_resnet_args(name: str, depth: int, last_stride: int,
+                      base_width: int) -> None:
+    """Validate the ResNet layout arguments shared by the backbones.
+
+    Args:
+        name (str): Backbone name for the error message.
+        depth (int): A key of ``_ARCH``.
+        last_stride (int): 1 or 2.
+        base_width (int): Channels of the stem, >= 1.
+    """
+    if depth not in _ARCH:
+        raise ValueError(f'{name}: depth must be one of {sorted(_ARCH)}, got '
+                         f'{depth}')
+    if last_stride not in (1, 2):
+        raise ValueError(f'{name}: last_stride must be 1 or 2, got '
+                         f'{last_stride}')
+    if base_width < 1:
+        raise ValueError(f'{name}: base_width must be >= 1, got '
+                         f'{base_width}')
+
+
 def init_weights_strict_pretrained(module: BaseModule) -> None:
     """``init_weights`` of a backbone whose ``Pretrained`` entry loads
     strictly through its own ``load_pretrained(path, prefix=None)``.
@@ -207,9 +228,7 @@ class TwoStreamResNet(BaseModule):
                  base_width: int = 64,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if depth not in _ARCH:
-            raise ValueError(f'TwoStreamResNet: depth must be one of '
-                             f'{sorted(_ARCH)}, got {depth}')
+        check_resnet_args('TwoStreamResNet', depth, last_stride, base_width)
         if not 0 <= share_from <= _NUM_STAGES:
             raise ValueError(f'TwoStreamResNet: share_from must be in '
                              f'0..{_NUM_STAGES} (0 stem, 1..4 layer1..4, 5 '
@@ -217,12 +236,6 @@ class TwoStreamResNet(BaseModule):
         if num_modalities < 1:
             raise ValueError(f'TwoStreamResNet: num_modalities must be >= 1, '
                              f'got {num_modalities}')
-        if last_stride not in (1, 2):
-            raise ValueError(f'TwoStreamResNet: last_stride must be 1 or 2, '
-                             f'got {last_stride}')
-        if base_width < 1:
-            raise ValueError(f'TwoStreamResNet: base_width must be >= 1, got '
-                             f'{base_width}')
         block, layers = _ARCH[depth]
         self.depth = depth
         self.num_modalities = num_modalities
