@@ -125,6 +125,12 @@ class SDCEHead(BaseModule):
             enable the distillation term; None disables it.
         attn_fp32 (bool): Run the transformer in float32 under autocast.
             Defaults to True.
+        final_norm (bool): With ``pre_norm=True``, apply a final
+            LayerNorm to the tokens (the usual pre-norm transformer) before
+            the pooling; ``False`` pools the residual stream itself
+            (``T_deep`` plus the attention / FFN updates), whose scale and
+            per-image variation are those of the projected CNN map. Ignored
+            (must stay True) with post-norm. Defaults to True.
         map_norm (str): ``'bn'``: a ``BatchNorm2d(d)`` on the enhanced map
             before the pooling, so that ``f_enh`` is pooled from
             per-channel standardised activations as a CNN feature is;
@@ -157,6 +163,7 @@ class SDCEHead(BaseModule):
                  distill: Optional[dict] = None,
                  attn_fp32: bool = True,
                  map_norm: str = 'none',
+                 final_norm: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if deep_channels is None or mp_channels is None:
@@ -196,6 +203,10 @@ class SDCEHead(BaseModule):
             raise ValueError(f"SDCEHead: map_norm must be 'bn' or 'none', "
                              f'got {map_norm!r}')
         self.map_norm = map_norm
+        if not final_norm and not pre_norm:
+            raise ValueError(
+                'SDCEHead: final_norm=False needs pre_norm=True (a post-norm '
+                'stage always ends in a LayerNorm)')
         self.deep_channels = int(deep_channels)
         self.mp_channels = int(mp_channels)
         self.embed_dims = embed_dims
@@ -212,7 +223,8 @@ class SDCEHead(BaseModule):
         self.stages = nn.ModuleList(
             _CascadeStage(embed_dims, num_heads, ffn_ratio, dropout,
                           attn_dropout, pre_norm) for _ in range(depth))
-        self.final_norm = nn.LayerNorm(embed_dims) if pre_norm else None
+        self.final_norm = (
+            nn.LayerNorm(embed_dims) if pre_norm and final_norm else None)
         self.map_bn = (
             nn.BatchNorm2d(embed_dims) if map_norm == 'bn' else None)
         self.pool = MODELS.build(copy.deepcopy(pool))
