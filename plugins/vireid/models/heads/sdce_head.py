@@ -131,6 +131,18 @@ class SDCEHead(BaseModule):
             (``T_deep`` plus the attention / FFN updates), whose scale and
             per-image variation are those of the projected CNN map. Ignored
             (must stay True) with post-norm. Defaults to True.
+        output (str): What is pooled into ``f_enh``. ``'tokens'`` (the
+            original reconstruction): the transformer's output tokens,
+            reshaped to a ``B x d x H x W`` map. ``'residual'``: the deep
+            map refined by the transformer, ``X_deep + BN(Conv1x1(tokens))``
+            (a ``d -> C_deep`` projection whose BatchNorm scale starts at 0,
+            so ``f_enh`` starts equal to ``GeM(X_deep)`` and SDCE learns a
+            correction); ``f_enh`` then has ``C_deep`` dims. The token
+            output has a large component common to all images and no
+            normalisation that fixes the spread between images, so the
+            metric losses can shrink that spread to nothing (issue #10);
+            the residual form keeps the backbone's BatchNorm-controlled
+            spread. Defaults to ``'tokens'``.
         map_norm (str): ``'bn'``: a ``BatchNorm2d(d)`` on the enhanced map
             before the pooling, so that ``f_enh`` is pooled from
             per-channel standardised activations as a CNN feature is;
@@ -164,6 +176,7 @@ class SDCEHead(BaseModule):
                  attn_fp32: bool = True,
                  map_norm: str = 'none',
                  final_norm: bool = True,
+                 output: str = 'tokens',
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if deep_channels is None or mp_channels is None:
@@ -203,6 +216,10 @@ class SDCEHead(BaseModule):
             raise ValueError(f"SDCEHead: map_norm must be 'bn' or 'none', "
                              f'got {map_norm!r}')
         self.map_norm = map_norm
+        if output not in ('tokens', 'residual'):
+            raise ValueError(f"SDCEHead: output must be 'tokens' or "
+                             f"'residual', got {output!r}")
+        self.output = output
         if not final_norm and not pre_norm:
             raise ValueError(
                 'SDCEHead: final_norm=False needs pre_norm=True (a post-norm '
@@ -228,11 +245,18 @@ class SDCEHead(BaseModule):
         self.map_bn = (
             nn.BatchNorm2d(embed_dims) if map_norm == 'bn' else None)
         self.pool = MODELS.build(copy.deepcopy(pool))
+        pooled_dims = embed_dims
+        self.back_proj = None
+        if output == 'residual':
+            self.back_proj = nn.Sequential(
+                nn.Conv2d(embed_dims, self.deep_channels, 1, bias=False),
+                nn.BatchNorm2d(self.deep_channels))
+            pooled_dims = self.deep_channels
         self.out_proj = (
-            nn.Linear(embed_dims, out_channels)
+            nn.Linear(pooled_dims, out_channels)
             if out_channels is not None else None)
         self._out_dims = (
-            int(out_channels) if out_channels is not None else embed_dims)
+            int(out_channels) if out_channels is not None else pooled_dims)
         self._default_init()
 
     @property
@@ -255,6 +279,9 @@ class SDCEHead(BaseModule):
                     nn.init.zeros_(m.bias)
         if self.pos_embed is not None:
             nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        if self.back_proj is not None:
+            nn.init.zeros_(self.back_proj[1].weight)
+            nn.init.zeros_(self.back_proj[1].bias)
 
     def _pos(self, size) -> Optional[torch.Tensor]:
         if self.pos_embed is None:
@@ -306,6 +333,8 @@ class SDCEHead(BaseModule):
             enh_map = x.transpose(1, 2).reshape(b, self.embed_dims, h, w)
             if self.map_bn is not None:
                 enh_map = self.map_bn(enh_map)
+            if self.back_proj is not None:
+                enh_map = deep + self.back_proj(enh_map)
             feat = self.pool(enh_map)
             if self.out_proj is not None:
                 feat = self.out_proj(feat)
