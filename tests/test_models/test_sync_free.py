@@ -100,3 +100,87 @@ def test_get_modality_and_gather_labels_host(make_samples):
     assert labels.dtype == torch.long and labels.tolist() == [3, 1, 2, 0]
     with pytest.raises(ValueError, match=r'0\.\.2 \(num_classes\)'):
         BNNeckHead.gather_labels(samples, torch.device('cpu'), num_classes=3)
+
+
+# --------------------------------------------------------------------- #
+# metric losses: masked reductions vs boolean indexing
+# --------------------------------------------------------------------- #
+def _ref_triplet(feats, labels, margin):
+    import torch.nn.functional as F
+
+    from vireid.models.losses.utils import pairwise_euclidean
+    dist = pairwise_euclidean(feats)
+    same = labels.view(-1, 1) == labels.view(1, -1)
+    has_neg = (~same).any(dim=1)
+    if not bool(has_neg.any()):
+        return dist.sum() * 0.0
+    d_ap = dist.masked_fill(~same, float('-inf')).amax(dim=1)[has_neg]
+    d_an = dist.masked_fill(same, float('inf')).amin(dim=1)[has_neg]
+    if margin is None:
+        return F.softplus(d_ap - d_an).mean()
+    return F.relu(d_ap - d_an + margin).mean()
+
+
+def _ref_weighted(feats, labels, weighting, scale, finish):
+    from vireid.models.losses.utils import pairwise_euclidean
+    from vireid.models.losses.wr_triplet_loss import weighted_distances
+    dist = pairwise_euclidean(feats)
+    same = labels.view(-1, 1) == labels.view(1, -1)
+    if weighting == 'softmax':
+        has_neg = (~same).any(dim=1)
+        if not bool(has_neg.any()):
+            return dist.sum() * 0.0
+        dist, same = dist[has_neg], same[has_neg]
+    d_p, d_n = weighted_distances(dist, same, weighting, scale=scale)
+    return finish(d_p - d_n).mean()
+
+
+def _adp_finish(gap):
+    import torch.nn.functional as F
+    s = gap.pow(2).clamp(max=88.0)
+    return F.softplus(torch.where(gap > 0, 1.0, -1.0) * s)
+
+
+LABELS = [[0, 1, 0, 1, 2, 2, 0, 1], [3, 3, 3, 3, 3, 3, 3, 3]]
+
+
+def _compare(loss_fn, ref_fn, labels, scale=1.0):
+    g = torch.Generator().manual_seed(len(labels) + labels[0])
+    base = torch.randn(len(labels), 16, generator=g) * scale
+    a = base.clone().requires_grad_()
+    b = base.clone().requires_grad_()
+    la = loss_fn(a, torch.tensor(labels))
+    lb = ref_fn(b, torch.tensor(labels))
+    torch.testing.assert_close(la, lb, rtol=0, atol=1e-6)
+    la.backward()
+    lb.backward()
+    torch.testing.assert_close(a.grad, b.grad, rtol=0, atol=1e-6)
+    assert torch.isfinite(a.grad).all()
+
+
+@pytest.mark.parametrize('labels', LABELS)
+@pytest.mark.parametrize('margin', [0.3, None])
+def test_triplet_masked_equals_indexing(labels, margin):
+    from vireid.models.losses import TripletLoss
+    _compare(TripletLoss(margin=margin),
+             lambda f, y: _ref_triplet(f, y, margin), labels)
+
+
+@pytest.mark.parametrize('labels', LABELS)
+@pytest.mark.parametrize('weighting', ['softmax', 'official'])
+def test_wrt_masked_equals_indexing(labels, weighting):
+    import torch.nn.functional as F
+
+    from vireid.models.losses import WRTripletLoss
+    _compare(WRTripletLoss(weighting=weighting),
+             lambda f, y: _ref_weighted(f, y, weighting, 1.0, F.softplus),
+             labels, scale=0.3)
+
+
+@pytest.mark.parametrize('labels', LABELS)
+@pytest.mark.parametrize('weighting', ['softmax', 'official'])
+def test_adp_masked_equals_indexing(labels, weighting):
+    from vireid.models.losses import ADPTripletLoss
+    _compare(ADPTripletLoss(weighting=weighting),
+             lambda f, y: _ref_weighted(f, y, weighting, 1.0, _adp_finish),
+             labels, scale=0.3)
