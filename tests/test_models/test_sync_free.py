@@ -184,3 +184,87 @@ def test_adp_masked_equals_indexing(labels, weighting):
     _compare(ADPTripletLoss(weighting=weighting),
              lambda f, y: _ref_weighted(f, y, weighting, 1.0, _adp_finish),
              labels, scale=0.3)
+
+
+# --------------------------------------------------------------------- #
+# ICG loss: device-side identity slots vs torch.unique
+# --------------------------------------------------------------------- #
+def _ref_icg_terms(loss, feats, labels, modality):
+    """The unique / boolean-indexing formulation ICGLoss had before."""
+    import torch.nn.functional as F
+    x = feats.float()
+    if loss.normalize:
+        x = F.normalize(x, dim=1)
+    zero = x.sum() * 0.0
+
+    def reduce(v):
+        return v.sum() if loss.reduction == 'sum' else v.mean()
+
+    uniq, inv = torch.unique(labels, return_inverse=True)
+    num_ids, dim = uniq.numel(), x.shape[1]
+    slot = inv * 2 + modality
+    sums = x.new_zeros(num_ids * 2, dim).index_add_(0, slot, x)
+    counts = x.new_zeros(num_ids * 2).index_add_(
+        0, slot, torch.ones_like(slot, dtype=x.dtype))
+    sums, counts = sums.view(num_ids, 2, dim), counts.view(num_ids, 2)
+    centres = sums / counts.clamp(min=1.0).unsqueeze(-1)
+    both = (counts > 0).all(dim=1)
+    if loss.balanced_joint:
+        joint = torch.where(
+            both.unsqueeze(-1), centres.mean(dim=1),
+            sums.sum(dim=1) / counts.sum(dim=1, keepdim=True))
+    else:
+        joint = sums.sum(dim=1) / counts.sum(dim=1, keepdim=True)
+    if bool(both.any()):
+        gap = reduce(torch.linalg.vector_norm(
+            centres[both, 0] - centres[both, 1], dim=1))
+        keep = both[inv]
+        other = centres[inv[keep], 1 - modality[keep]]
+        pull = reduce(torch.linalg.vector_norm(x[keep] - other, dim=1))
+    else:
+        gap, pull = zero, zero
+    if num_ids > 1 and loss.margin > 0:
+        dist = torch.cdist(
+            joint.unsqueeze(0), joint.unsqueeze(0),
+            compute_mode='donot_use_mm_for_euclid_dist').squeeze(0)
+        eye = torch.eye(num_ids, dtype=torch.bool)
+        nearest = dist.masked_fill(eye, float('inf')).amin(dim=1)
+        diversity = reduce(F.relu(loss.margin - nearest))
+    else:
+        diversity = zero
+    return dict(gap=gap, pull=pull, diversity=diversity,
+                num_cross_ids=both.sum().float())
+
+
+ICG_BATCHES = [
+    # mixed, one identity infrared only (7), labels not contiguous
+    ([5, 2, 5, 2, 9, 9, 7, 7, 2, 5], [0, 1, 1, 0, 0, 1, 1, 1, 1, 0]),
+    ([4, 4, 4, 4], [0, 1, 0, 1]),  # one identity: no diversity
+    ([1, 2, 3, 1, 2, 3], [0, 0, 0, 0, 0, 0]),  # no cross identity
+    ([0, 1, 2, 3], [0, 1, 0, 1]),  # every identity one modality
+]
+
+
+@pytest.mark.parametrize('labels,modality', ICG_BATCHES)
+@pytest.mark.parametrize('kwargs', [
+    dict(), dict(reduction='sum'), dict(balanced_joint=True),
+    dict(normalize=False, margin=5.0), dict(margin=0.0)])
+def test_icg_slots_equal_unique(labels, modality, kwargs):
+    from vireid.models.losses import ICGLoss
+    loss = ICGLoss(**kwargs)
+    g = torch.Generator().manual_seed(len(labels))
+    base = torch.randn(len(labels), 8, generator=g)
+    # two coinciding features: zero distances must not give NaN gradients
+    base[1] = base[0]
+    a = base.clone().requires_grad_()
+    b = base.clone().requires_grad_()
+    y, m = torch.tensor(labels), torch.tensor(modality)
+    ta = loss.compute_terms(a, y, m)
+    tb = _ref_icg_terms(loss, b, y, m)
+    for k in ta:
+        torch.testing.assert_close(ta[k], tb[k], rtol=1e-6, atol=1e-6,
+                                   msg=k)
+    loss.combine(ta).backward()
+    loss.combine(tb).backward()
+    assert torch.isfinite(a.grad).all()
+    torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
