@@ -268,3 +268,66 @@ def test_icg_slots_equal_unique(labels, modality, kwargs):
     loss.combine(tb).backward()
     assert torch.isfinite(a.grad).all()
     torch.testing.assert_close(a.grad, b.grad, rtol=1e-5, atol=1e-6)
+
+
+# --------------------------------------------------------------------- #
+# data path settings
+# --------------------------------------------------------------------- #
+def test_base_configs_pin_and_keep_workers():
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    runtime = Config.fromfile(
+        osp.join(root, 'configs/_base_/default_runtime.py'))
+    assert runtime.env_cfg.cudnn_benchmark is True
+    for name in ('sysu_mm01', 'regdb', 'llcm', 'synthetic'):
+        cfg = Config.fromfile(
+            osp.join(root, f'configs/_base_/datasets/{name}.py'))
+        for key in ('train_dataloader', 'test_dataloader', 'val_dataloader'):
+            loader = cfg[key]
+            assert loader.pin_memory is True, (name, key)
+            assert loader.persistent_workers is (loader.num_workers > 0)
+
+
+def test_runner_drops_pin_memory_without_accelerator():
+    import warnings
+
+    from vireid.engine.vireid_runner import (VIReIDRunner,
+                                             _accelerator_available)
+    if _accelerator_available():
+        pytest.skip('an accelerator is present: pin_memory is kept')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        loader = VIReIDRunner.build_dataloader(
+            dict(batch_size=2, num_workers=0, pin_memory=True,
+                 sampler=dict(type='DefaultSampler', shuffle=False),
+                 dataset=list(range(6))))
+        assert len(list(loader)) == 3
+    assert loader.pin_memory is False
+
+
+# --------------------------------------------------------------------- #
+# non-local precision under autocast
+# --------------------------------------------------------------------- #
+@pytest.mark.parametrize('mode', ['dot', 'embedded_gaussian'])
+def test_non_local_bf16_autocast_close_to_fp32(mode):
+    import torch.nn as nn
+
+    from vireid.models import NonLocalBlock2d
+    block = NonLocalBlock2d(16, mode=mode).eval()
+    nn.init.normal_(block.W[1].weight)
+    x = torch.randn(2, 16, 6, 4, generator=torch.Generator().manual_seed(2))
+    ref = block(x)
+    assert ref.dtype == torch.float32
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        low = block(x)
+    assert torch.isfinite(low).all()
+    torch.testing.assert_close(low.float(), ref, rtol=5e-2, atol=5e-2)
+    # without autocast nothing changed: the float32 formula of the module
+    theta = block.theta(x).flatten(2).transpose(1, 2)
+    f = theta @ block.phi(x).flatten(2)
+    f = f / f.shape[-1] if mode == 'dot' else f.softmax(-1)
+    y = (f @ block.g(x).flatten(2).transpose(1, 2)).transpose(1, 2)
+    torch.testing.assert_close(
+        ref, x + block.W(y.reshape(2, -1, 6, 4)), rtol=0, atol=1e-6)
