@@ -67,7 +67,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--skip-runner', action='store_true')
     parser.add_argument('--sync-debug', action='store_true',
                         help='CUDA only: count the host-device syncs of one '
-                        'training step (torch.cuda.set_sync_debug_mode)')
+                        'training step, data preprocessor included '
+                        '(torch.cuda.set_sync_debug_mode)')
+    parser.add_argument('--max-syncs', type=int, default=None,
+                        help='with --sync-debug on CUDA: exit with an error '
+                        'when one step syncs more often than this')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.iters < 1 or args.warmup < 0:
@@ -195,14 +199,15 @@ def time_plain(cfg, runner, warmup: int, iters: int, amp,
         loader = _build_loader(cfg)
     else:
         loader = runner.train_dataloader
-    data = model.data_preprocessor(next(iter(loader)), True)
+    raw = next(iter(loader))
+    data = model.data_preprocessor(raw, True)
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     dtype = dict(bf16=torch.bfloat16, fp16=torch.float16).get(amp)
 
-    def step():
+    def step(batch=None):
         with torch.autocast(device.type, dtype=dtype, enabled=dtype
                             is not None):
-            losses = model(**data, mode='loss')
+            losses = model(**(batch or data), mode='loss')
         total = sum(v for k, v in losses.items() if 'loss' in k)
         total.backward()
         opt.step()
@@ -229,7 +234,10 @@ def time_plain(cfg, runner, warmup: int, iters: int, amp,
             warnings.simplefilter('always')
             torch.cuda.set_sync_debug_mode('warn')
             try:
-                step()
+                # preprocessing (host -> device copy) + forward, backward,
+                # optimiser step; the final synchronize is outside the mode
+                step(model.data_preprocessor(raw, True))
+                torch.cuda.set_sync_debug_mode(0)
                 torch.cuda.synchronize(device)
             finally:
                 torch.cuda.set_sync_debug_mode(0)
@@ -240,8 +248,8 @@ def time_plain(cfg, runner, warmup: int, iters: int, amp,
 
 
 def _build_loader(cfg):
-    from mmengine.runner import Runner
-    return Runner.build_dataloader(cfg.train_dataloader)
+    from vireid.engine.vireid_runner import VIReIDRunner
+    return VIReIDRunner.build_dataloader(cfg.train_dataloader)
 
 
 def peak_memory(device) -> str:
@@ -316,6 +324,15 @@ def main(argv=None) -> dict:
     if not math.isfinite(last_loss):
         raise SystemExit(f'error: {args.config}: the training loss is not '
                          f'finite ({last_loss})')
+    if args.max_syncs is not None:
+        if syncs is None:
+            print('  host-device syncs: not counted (needs CUDA and '
+                  '--sync-debug)')
+        elif len(syncs) > args.max_syncs:
+            raise SystemExit(
+                f'error: {args.config}: one training step synchronised '
+                f'host and device {len(syncs)} times, more than '
+                f'--max-syncs {args.max_syncs} (locations above)')
     return out
 
 

@@ -24,6 +24,7 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=4,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(
         type='CrossModalIdentitySampler', num_ids=8, num_instances=4),
     dataset=dict(
@@ -34,7 +35,8 @@ train_dataloader = dict(
 test_dataloader = dict(
     batch_size=128,
     num_workers=4,
-    persistent_workers=False,
+    persistent_workers=True,
+    pin_memory=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(

@@ -99,7 +99,7 @@ def _feature_graph_cls():
             modality = self.modality
             original = model.get_modality
 
-            def fixed(data_samples, batch_size, device):
+            def fixed(data_samples, batch_size, device=None):
                 return modality
 
             model.get_modality = fixed

@@ -26,6 +26,14 @@ _OWN_KEYS = ('trusted_checkpoints', 'load_strict', 'sync_model_state',
              'check_finite_loss')
 
 
+def _accelerator_available() -> bool:
+    """Whether PyTorch has an accelerator to pin memory for."""
+    acc = getattr(torch, 'accelerator', None)
+    if acc is not None and hasattr(acc, 'is_available'):
+        return bool(acc.is_available())
+    return torch.cuda.is_available()
+
+
 @RUNNERS.register_module()
 class VIReIDRunner(Runner):
     """mmengine's :class:`~mmengine.runner.Runner`, made safe to use.
@@ -141,6 +149,28 @@ class VIReIDRunner(Runner):
                 find_unused_parameters=self.cfg.get('find_unused_parameters',
                                                     False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+    @staticmethod
+    def build_dataloader(dataloader, seed: Optional[int] = None,
+                         diff_rank_seed: bool = False):
+        """Build a data loader; ``pin_memory`` only where it can pin.
+
+        The shipped configs ask for ``pin_memory=True`` (asynchronous
+        host-to-device copies of the batches). Without an accelerator
+        PyTorch cannot pin and warns about it on every loader, so the flag
+        is dropped there (a no-op either way).
+
+        Args: see :meth:`mmengine.runner.Runner.build_dataloader`.
+
+        Returns:
+            DataLoader: The loader.
+        """
+        if (isinstance(dataloader, dict) and dataloader.get('pin_memory')
+                and not _accelerator_available()):
+            dataloader = dataloader.copy()
+            dataloader['pin_memory'] = False
+        return Runner.build_dataloader(dataloader, seed=seed,
+                                       diff_rank_seed=diff_rank_seed)
 
     # ------------------------------------------------------------ checkpoints
     def save_checkpoint(self, out_dir: str, filename: str, *args,

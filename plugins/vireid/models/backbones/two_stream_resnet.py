@@ -348,6 +348,24 @@ class TwoStreamResNet(BaseModule):
     # ------------------------------------------------------------------ #
     def _check_modality(self, modality, batch_size: int,
                         device: torch.device) -> Optional[torch.Tensor]:
+        """Validate ``modality`` and return it as a **host** LongTensor.
+
+        The routing needs the group sizes on the host. A host tensor (what
+        :class:`~vireid.models.reid.VIReIDModel` passes), an int or a
+        sequence of ints is checked and routed without any host-device
+        synchronisation; a tensor on an accelerator is copied to the host
+        once (one sync per call), so pass host tensors in training loops.
+
+        Args:
+            modality (Tensor | int | Sequence[int] | None): See
+                :meth:`forward`.
+            batch_size (int): Number of images.
+            device (torch.device): Device of the images (for messages only).
+
+        Returns:
+            Tensor | None: CPU LongTensor ``[B]``, or None when every sample
+            goes through the first (or only) specific part.
+        """
         if self.specific is None:
             return None
         if modality is None:
@@ -362,7 +380,7 @@ class TwoStreamResNet(BaseModule):
                 f"['modality'])")
         if isinstance(modality, int):
             modality = torch.full((batch_size, ), modality, dtype=torch.long)
-        modality = torch.as_tensor(modality, device=device)
+        modality = torch.as_tensor(modality)
         if modality.dtype.is_floating_point or modality.dtype == torch.bool:
             raise TypeError(f'TwoStreamResNet: modality must be an integer '
                             f'tensor, got dtype {modality.dtype}')
@@ -370,32 +388,76 @@ class TwoStreamResNet(BaseModule):
             raise ValueError(f'TwoStreamResNet: modality must have shape '
                              f'[{batch_size}] (one per sample), got '
                              f'{tuple(modality.shape)}')
+        # a no-op for host tensors; one device->host copy otherwise
+        modality = modality.cpu().long()
         if batch_size and (int(modality.min()) < 0 or
                            int(modality.max()) >= self.num_modalities):
             raise ValueError(
                 f'TwoStreamResNet: modality values must be in '
                 f'0..{self.num_modalities - 1}, got '
                 f'{sorted(set(modality.tolist()))}')
-        return modality.long()
+        return modality
+
+    @staticmethod
+    def _runs(modality: torch.Tensor) -> Optional[List[Tuple[int, int, int]]]:
+        """Contiguous ``(modality, start, end)`` runs of a host tensor, or
+        None when a modality occurs in more than one run."""
+        values = modality.tolist()
+        runs: List[Tuple[int, int, int]] = []
+        for i, m in enumerate(values):
+            if runs and runs[-1][0] == m:
+                runs[-1] = (m, runs[-1][1], i + 1)
+            else:
+                runs.append((m, i, i + 1))
+        if len({m for m, _, _ in runs}) != len(runs):
+            return None
+        return runs
 
     def _forward_specific(self, x: torch.Tensor,
                           modality: Optional[torch.Tensor]
                           ) -> List[torch.Tensor]:
-        """Route samples through their modality's copy, keep input order."""
+        """Route samples through their modality's copy, keep input order.
+
+        Everything that decides the routing (group sizes, index lists) is
+        computed on the host from the host ``modality`` tensor, so no step
+        waits for the device:
+
+        - each modality in one contiguous run of the batch (e.g. all
+          visible images first): the runs are slices of ``x`` (views, no
+          copy) and the outputs are concatenated in input order;
+        - interleaved modalities: host-built index lists are copied to the
+          device (non-blocking), the groups are gathered with
+          ``index_select`` and scattered back with the inverse permutation.
+
+        Both stems cannot simply run on the whole batch and be blended with
+        a mask: besides doubling the stem cost, a training-mode BatchNorm
+        would then normalise each stem over both modalities, which changes
+        the result.
+        """
         if modality is None:
             return self.specific[0](x)
-        groups = []
-        for m in range(self.num_modalities):
-            idx = (modality == m).nonzero(as_tuple=True)[0]
-            if idx.numel():
-                groups.append((m, idx))
-        if len(groups) <= 1:  # one modality (or an empty batch)
-            return self.specific[groups[0][0] if groups else 0](x)
-        per_group = [self.specific[m](x.index_select(0, idx))
-                     for m, idx in groups]
+        runs = self._runs(modality)
+        if runs is not None and len(runs) <= 1:  # one modality or empty
+            return self.specific[runs[0][0] if runs else 0](x)
+        if runs is not None:
+            per_run = [self.specific[m](x[start:end])
+                       for m, start, end in runs]
+            return [
+                torch.cat([outs[s] for outs in per_run])
+                for s in range(len(per_run[0]))
+            ]
+        groups = [(m, (modality == m).nonzero(as_tuple=True)[0])
+                  for m in range(self.num_modalities)]
+        groups = [(m, idx) for m, idx in groups if idx.numel()]
         order = torch.cat([idx for _, idx in groups])
         inverse = torch.empty_like(order)
-        inverse[order] = torch.arange(order.numel(), device=order.device)
+        inverse[order] = torch.arange(order.numel())
+        per_group = [
+            self.specific[m](x.index_select(
+                0, idx.to(x.device, non_blocking=True)))
+            for m, idx in groups
+        ]
+        inverse = inverse.to(x.device, non_blocking=True)
         return [
             torch.cat([outs[s] for outs in per_group]).index_select(0, inverse)
             for s in range(len(per_group[0]))
@@ -412,7 +474,9 @@ class TwoStreamResNet(BaseModule):
             modality (Tensor | int, optional): Integer tensor ``[B]`` with
                 each sample's modality (0 visible, 1 infrared), or one int
                 for the whole batch. Required when stages are
-                modality-specific and ``num_modalities > 1``.
+                modality-specific and ``num_modalities > 1``. Give it on
+                the host (CPU): a device tensor costs one host-device sync
+                per call (see :meth:`_check_modality`).
 
         Returns:
             tuple[Tensor]: One map per ``out_indices`` entry (stage order),

@@ -26,6 +26,15 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
     batch is only stacked and moved. A float batch without it, with other
     statistics, or a batch mixing uint8 and float images is an error.
 
+    The data samples stay on the host: their only tensor before the
+    forward pass is the one-element ``gt_label``, and moving each of them
+    would be one small copy per sample and step. The heads gather the
+    labels into one host tensor, check them there and copy it once
+    (:meth:`~vireid.models.heads.BNNeckHead.gather_labels`); the modality
+    is host metadata anyway. Together with ``non_blocking=True`` (the
+    default) and ``pin_memory=True`` in the data loader, preprocessing a
+    batch needs no host-device synchronisation.
+
     Args:
         mean (Sequence[float]): Per-channel mean (0-255 scale). Defaults to
             ImageNet's ``(123.675, 116.28, 103.53)``.
@@ -33,14 +42,17 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
             ImageNet's ``(58.395, 57.12, 57.375)``.
         channels_last (bool): Return the batch in ``torch.channels_last``
             memory format. Defaults to False.
-        non_blocking (bool): Non-blocking host-to-device copies.
+        non_blocking (bool): Non-blocking host-to-device copy of the
+            images. Defaults to True (the copy is queued on the current
+            stream like any kernel; ordered, hence safe, and asynchronous
+            from pinned memory).
     """
 
     def __init__(self,
                  mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375),
                  channels_last: bool = False,
-                 non_blocking: bool = False) -> None:
+                 non_blocking: bool = True) -> None:
         super().__init__(non_blocking=non_blocking)
         if len(mean) != len(std):
             raise ValueError(f'VIReIDDataPreprocessor: mean ({len(mean)}) and '
@@ -48,6 +60,10 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
         if any(s <= 0 for s in std):
             raise ValueError(f'VIReIDDataPreprocessor: std must be positive, '
                              f'got {tuple(std)}')
+        # host copies for the checks of pre-normalised batches (reading the
+        # device buffers there would synchronise every step)
+        self._host_mean = tuple(float(v) for v in mean)
+        self._host_std = tuple(float(v) for v in std)
         self.register_buffer(
             'mean', torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1),
             persistent=False)
@@ -100,7 +116,7 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
 
         Returns:
             dict: ``inputs`` (float32 ``B x C x H x W`` on the device) and
-            ``data_samples`` (moved to the device, or ``None``).
+            ``data_samples`` (unchanged, on the host, or ``None``).
         """
         if not isinstance(data, dict) or 'inputs' not in data:
             raise KeyError('VIReIDDataPreprocessor: expected a dict with an '
@@ -108,10 +124,10 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
                            'collate)')
         batch = self._stack(data['inputs'])
         channels = batch.shape[1]
-        if channels != self.mean.numel():
+        if channels != len(self._host_mean):
             raise ValueError(
                 f'VIReIDDataPreprocessor: inputs have {channels} channels but '
-                f'mean/std have {self.mean.numel()}')
+                f'mean/std have {len(self._host_mean)}')
         batch = batch.to(self.device, non_blocking=self._non_blocking)
         if batch.dtype.is_floating_point:
             self._check_pre_normalised(data.get('data_samples'))
@@ -120,8 +136,7 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
             batch = (batch.float() - self.mean) / self.std
         if self.channels_last:
             batch = batch.contiguous(memory_format=torch.channels_last)
-        data_samples = self.cast_data(data.get('data_samples'))
-        return dict(inputs=batch, data_samples=data_samples)
+        return dict(inputs=batch, data_samples=data.get('data_samples'))
 
     def _check_pre_normalised(self, data_samples) -> None:
         """Check that float inputs were normalised with this mean/std."""
@@ -130,8 +145,7 @@ class VIReIDDataPreprocessor(BaseDataPreprocessor):
                 'VIReIDDataPreprocessor: got float inputs without data '
                 'samples; float inputs must come from NormalizeImage (whose '
                 'img_norm_cfg is checked), uint8 inputs are normalised here')
-        mean = self.mean.flatten().tolist()
-        std = self.std.flatten().tolist()
+        mean, std = list(self._host_mean), list(self._host_std)
         for i, ds in enumerate(data_samples):
             cfg = ds.metainfo.get('img_norm_cfg')
             if cfg is None:

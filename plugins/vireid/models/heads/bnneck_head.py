@@ -115,12 +115,23 @@ class BNNeckHead(BaseModule):
 
     @staticmethod
     def gather_labels(data_samples: List[VIReIDDataSample],
-                      device: torch.device) -> torch.Tensor:
+                      device: torch.device,
+                      num_classes: Optional[int] = None) -> torch.Tensor:
         """Stack ``gt_label`` of the samples into a LongTensor ``[B]``.
+
+        :class:`~vireid.models.data_preprocessors.VIReIDDataPreprocessor`
+        leaves the labels on the host, so this builds one host tensor and
+        copies it to ``device`` once with ``non_blocking=True``; the range
+        check then reads host values (no host-device synchronisation).
+        Labels already on the device (samples moved by other code) are
+        concatenated there; their range check, when asked for, costs one
+        sync.
 
         Args:
             data_samples (list[VIReIDDataSample]): Training samples.
             device (torch.device): Target device.
+            num_classes (int, optional): Check that every label is in
+                ``0..num_classes - 1`` (ValueError otherwise).
 
         Returns:
             Tensor: Labels ``[B]``.
@@ -133,7 +144,19 @@ class BNNeckHead(BaseModule):
                     f'data_samples[{i}] ({ds.metainfo.get("img_path", "?")}) '
                     f'has no gt_label; training needs the contiguous label')
             labels.append(torch.as_tensor(label).reshape(-1)[:1])
-        return torch.cat(labels).to(device=device, dtype=torch.long)
+        devices = {t.device for t in labels}
+        if len(devices) > 1:
+            labels = [t.cpu() for t in labels]
+        labels = torch.cat(labels).long()
+        if num_classes is not None and labels.numel():
+            # on a host tensor: no sync; on a device tensor: one
+            low, high = labels.aminmax()
+            if int(low) < 0 or int(high) >= num_classes:
+                raise ValueError(
+                    f'BNNeckHead: gt_label values must be in 0..'
+                    f'{num_classes - 1} (num_classes), got '
+                    f'{sorted(set(labels.tolist()))[:10]}')
+        return labels.to(device=device, non_blocking=True)
 
     def loss_by_feat(self, outs: Dict[str, torch.Tensor],
                      data_samples: List[VIReIDDataSample]
@@ -149,12 +172,8 @@ class BNNeckHead(BaseModule):
             mmengine) and ``acc`` (top-1 training accuracy of the ID
             classifier in ``[0, 1]``, detached; logged, not optimised).
         """
-        labels = self.gather_labels(data_samples, outs['logits'].device)
-        if (labels < 0).any() or (labels >= self.num_classes).any():
-            raise ValueError(
-                f'BNNeckHead: gt_label values must be in 0..'
-                f'{self.num_classes - 1} (num_classes), got '
-                f'{sorted(set(labels.tolist()))[:10]}')
+        labels = self.gather_labels(data_samples, outs['logits'].device,
+                                    num_classes=self.num_classes)
         losses = dict()
         if self.loss_id is not None:
             losses['loss_id'] = self.loss_id_weight * self.loss_id(

@@ -9,6 +9,13 @@ from mmengine.model import BaseModule
 from vireid.registry import MODELS
 
 
+def _low_precision_is_safe(device_type: str) -> bool:
+    """Whether autocast is on for ``device_type`` with bfloat16."""
+    if not torch.is_autocast_enabled(device_type):
+        return False
+    return torch.get_autocast_dtype(device_type) == torch.bfloat16
+
+
 @MODELS.register_module()
 class NonLocalBlock2d(BaseModule):
     """Non-local block (Wang et al., CVPR 2018) as used in AGW.
@@ -32,6 +39,12 @@ class NonLocalBlock2d(BaseModule):
     numbers were trained with it: ``inter_channels=1`` reproduces it and
     is what the AGW / CAJ configs select; ``reduction=2`` (the default
     here) is the non-local paper's C/2 width.
+
+    **Precision.** Without autocast everything is float32. Under bfloat16
+    autocast the affinity matmuls run in bfloat16 (its range is float32's,
+    nothing overflows; only the softmax of ``'embedded_gaussian'`` is
+    computed in float32). Under float16 autocast the affinity path stays
+    float32, since its sums of products can exceed float16's range.
 
     Reference: Ye et al., "Deep Learning for Person Re-identification: A
     Survey and Outlook" (AGW), TPAMI 2021.
@@ -104,15 +117,28 @@ class NonLocalBlock2d(BaseModule):
         theta = self.theta(x).flatten(2).transpose(1, 2)  # B x N x C'
         phi = self.phi(x).flatten(2)  # B x C' x N
         g = self.g(x).flatten(2).transpose(1, 2)  # B x N x C'
-        # The affinity sums C' products per entry and can overflow float16
-        # under autocast, so it is computed in float32.
-        with torch.autocast(device_type=x.device.type, enabled=False):
-            affinity = torch.matmul(theta.float(), phi.float())  # B x N x N
+        if _low_precision_is_safe(x.device.type):
+            # bfloat16 autocast: float32's range, so the two matmuls run in
+            # bfloat16 (float32 accumulation inside, like every convolution
+            # of the network) and the N x N affinity moves half the bytes;
+            # the softmax of 'embedded_gaussian' normalises in float32.
+            affinity = torch.matmul(theta, phi)  # B x N x N
             if self.mode == 'dot':
                 affinity = affinity / affinity.shape[-1]
             else:
-                affinity = affinity.softmax(dim=-1)
-            y = torch.matmul(affinity, g.float())  # B x N x C'
+                affinity = affinity.float().softmax(dim=-1).to(g.dtype)
+            y = torch.matmul(affinity, g)  # B x N x C'
+        else:
+            # float32, and float16 autocast: the affinity sums C' products
+            # per entry (and 'dot' N of them in the second matmul) and can
+            # overflow float16's range, so it is computed in float32.
+            with torch.autocast(device_type=x.device.type, enabled=False):
+                affinity = torch.matmul(theta.float(), phi.float())
+                if self.mode == 'dot':
+                    affinity = affinity / affinity.shape[-1]
+                else:
+                    affinity = affinity.softmax(dim=-1)
+                y = torch.matmul(affinity, g.float())  # B x N x C'
         y = y.to(g.dtype).transpose(1, 2).reshape(b, self.inter_channels, h,
                                                   w)
         return x + self.W(y)

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
-from .utils import check_metric_inputs, maybe_normalize, pairwise_euclidean
+from .utils import (check_metric_inputs, masked_mean, maybe_normalize,
+                    pairwise_euclidean)
 from .wr_triplet_loss import (anchors_for_weighting, check_weighting,
                               weighted_distances)
 
@@ -82,11 +83,9 @@ class ADPTripletLoss(BaseModule):
         feats, labels = check_metric_inputs('ADPTripletLoss', feats, labels)
         dist = pairwise_euclidean(maybe_normalize(feats, self.normalize))
         same = labels.view(-1, 1) == labels.view(1, -1)
-        rows = anchors_for_weighting(dist, same, self.weighting)
-        if rows is None:
-            return dist.sum() * 0.0
-        d_p, d_n = weighted_distances(*rows, self.weighting,
-                                      scale=self.alpha)
+        neg, keep = anchors_for_weighting(same, self.weighting)
+        d_p, d_n = weighted_distances(dist, same, self.weighting,
+                                      scale=self.alpha, neg=neg)
         gap = d_p - d_n
         if not self.square:
             loss = F.softplus(self.gamma * gap)
@@ -94,4 +93,4 @@ class ADPTripletLoss(BaseModule):
             s = (self.gamma * gap.pow(2)).clamp(max=SQUARE_CLAMP)
             sign = torch.where(gap > 0, 1.0, -1.0).to(s.dtype)
             loss = F.softplus(sign * s)
-        return self.loss_weight * loss.mean()
+        return self.loss_weight * masked_mean(loss, keep)

@@ -1,6 +1,6 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """Identity Clues Guided (ICG) loss of ICRE (reconstruction)."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -59,7 +59,14 @@ class ICGLoss(BaseModule):
     give exactly 0 and no NaN.
 
     Everything is vectorised (``index_add_``; no Python loop over
-    identities) and computed in float32.
+    identities) and computed in float32, without a host-device
+    synchronisation: the identities are numbered on the device (sort +
+    first-occurrence cumsum, the ranks ``torch.unique`` would give) into
+    ``N`` slots (``N`` = batch size, an upper bound on the number of
+    identities known on the host), the unused slots are masked out of every
+    reduction, and the one-modality / no-cross-identity / single-identity
+    cases are masks instead of branches. The values are those of the
+    ``torch.unique`` formulation up to float rounding of the reductions.
 
     Args:
         gap_weight (float): Weight of (a). Defaults to 1.0 [RECON].
@@ -129,14 +136,48 @@ class ICGLoss(BaseModule):
         if modality.dtype.is_floating_point or labels.dtype.is_floating_point:
             raise TypeError('ICGLoss: labels and modality must be integer '
                             'tensors')
-        if n and (int(modality.min()) < 0 or int(modality.max()) > 1):
-            raise ValueError(f'ICGLoss: modality values must be 0 (visible) '
-                             f'or 1 (infrared), got '
-                             f'{sorted(set(modality.tolist()))}')
+        if n and modality.device.type == 'cpu':
+            if int(modality.min()) < 0 or int(modality.max()) > 1:
+                raise ValueError(f'ICGLoss: modality values must be 0 '
+                                 f'(visible) or 1 (infrared), got '
+                                 f'{sorted(set(modality.tolist()))}')
+        elif n:  # checked on the device: no host-device synchronisation
+            torch._assert_async(((modality >= 0) & (modality <= 1)).all(),
+                                'ICGLoss: modality values must be 0 '
+                                '(visible) or 1 (infrared)')
         return labels.long(), modality.long()
 
-    def _reduce(self, values: torch.Tensor) -> torch.Tensor:
-        return values.sum() if self.reduction == 'sum' else values.mean()
+    def _reduce(self, values: torch.Tensor,
+                keep: torch.Tensor) -> torch.Tensor:
+        """Sum or mean of ``values`` over the ``True`` entries of ``keep``
+        (0 when there is none), by masking instead of indexing."""
+        total = torch.where(keep, values, values.new_zeros(())).sum()
+        if self.reduction == 'sum':
+            return total
+        return total / keep.sum().clamp(min=1).to(values.dtype)
+
+    @staticmethod
+    def _identity_slots(labels: torch.Tensor
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Number the identities like ``torch.unique(return_inverse=True)``
+        without its host-device synchronisation.
+
+        Args:
+            labels (Tensor): ``[N]`` integer labels.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``inv`` (``[N]``, the rank of each label
+            among the distinct labels) and ``used`` (``[N]`` bool, the
+            slots ``0..U-1`` that hold an identity).
+        """
+        ordered, order = labels.sort(stable=True)
+        first = torch.ones_like(ordered, dtype=torch.bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        rank = first.cumsum(0) - 1
+        inv = torch.empty_like(rank).scatter_(0, order, rank)
+        used = torch.arange(labels.numel(), device=labels.device) < \
+            first.sum()
+        return inv, used
 
     def compute_terms(self, feats: torch.Tensor, labels: torch.Tensor,
                       modality: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -160,39 +201,42 @@ class ICGLoss(BaseModule):
         if x.shape[0] == 0:
             return dict(gap=zero, pull=zero, diversity=zero,
                         num_cross_ids=zero.detach())
-        uniq, inv = torch.unique(labels, return_inverse=True)
-        num_ids, dim = uniq.numel(), x.shape[1]
+        inv, used = self._identity_slots(labels)
+        num_ids, dim = x.shape[0], x.shape[1]  # slots: >= the identities
         slot = inv * 2 + modality  # (identity, modality) cell of each row
         sums = x.new_zeros(num_ids * 2, dim).index_add_(0, slot, x)
         counts = x.new_zeros(num_ids * 2).index_add_(
             0, slot, torch.ones_like(slot, dtype=x.dtype))
         sums, counts = sums.view(num_ids, 2, dim), counts.view(num_ids, 2)
         centres = sums / counts.clamp(min=1.0).unsqueeze(-1)  # U x 2 x D
-        both = (counts > 0).all(dim=1)  # U
+        both = (counts > 0).all(dim=1)  # U (False on unused slots)
+        # unused slots: 0 / 1 = 0 instead of 0 / 0 (masked out below)
+        total = counts.sum(dim=1, keepdim=True).clamp(min=1.0)
         if self.balanced_joint:
-            joint = torch.where(
-                both.unsqueeze(-1), centres.mean(dim=1),
-                sums.sum(dim=1) / counts.sum(dim=1, keepdim=True))
+            joint = torch.where(both.unsqueeze(-1), centres.mean(dim=1),
+                                sums.sum(dim=1) / total)
         else:
-            joint = sums.sum(dim=1) / counts.sum(dim=1, keepdim=True)
+            joint = sums.sum(dim=1) / total
 
-        if bool(both.any()):
-            gap = self._reduce(torch.linalg.vector_norm(
-                centres[both, 0] - centres[both, 1], dim=1))
-            keep = both[inv]
-            other = centres[inv[keep], 1 - modality[keep]]
-            pull = self._reduce(
-                torch.linalg.vector_norm(x[keep] - other, dim=1))
-        else:
-            gap, pull = zero, zero
+        # identities without both modalities are masked out (zero terms and
+        # gradients when there is none)
+        gap = self._reduce(
+            torch.linalg.vector_norm(centres[:, 0] - centres[:, 1], dim=1),
+            both)
+        other = centres[inv, 1 - modality]
+        pull = self._reduce(torch.linalg.vector_norm(x - other, dim=1),
+                            both[inv])
 
-        if num_ids > 1 and self.margin > 0:
+        if self.margin > 0:
             dist = torch.cdist(
                 joint.unsqueeze(0), joint.unsqueeze(0),
                 compute_mode='donot_use_mm_for_euclid_dist').squeeze(0)
-            eye = torch.eye(num_ids, dtype=torch.bool, device=x.device)
-            nearest = dist.masked_fill(eye, float('inf')).amin(dim=1)
-            diversity = self._reduce(F.relu(self.margin - nearest))
+            # the nearest other *used* identity; none (one identity) gives
+            # inf and a zero term, as the unique-based "num_ids > 1" test
+            skip = torch.eye(num_ids, dtype=torch.bool, device=x.device)
+            skip = skip | ~used.unsqueeze(0)
+            nearest = dist.masked_fill(skip, float('inf')).amin(dim=1)
+            diversity = self._reduce(F.relu(self.margin - nearest), used)
         else:
             diversity = zero
         return dict(gap=gap, pull=pull, diversity=diversity,

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
-from .utils import check_metric_inputs, maybe_normalize, pairwise_euclidean
+from .utils import (check_metric_inputs, masked_mean, maybe_normalize,
+                    pairwise_euclidean)
 
 
 @MODELS.register_module()
@@ -55,14 +56,15 @@ class TripletLoss(BaseModule):
         feats, labels = check_metric_inputs('TripletLoss', feats, labels)
         dist = pairwise_euclidean(maybe_normalize(feats, self.normalize))
         same = labels.view(-1, 1) == labels.view(1, -1)
+        # Anchors without a negative get d_an = inf, a zero loss term with a
+        # zero gradient, and are left out of the mean by the mask (no
+        # host-device synchronisation, unlike boolean indexing).
         has_neg = (~same).any(dim=1)
-        if not bool(has_neg.any()):
-            return dist.sum() * 0.0
         d_ap = dist.masked_fill(~same, float('-inf')).amax(dim=1)
         d_an = dist.masked_fill(same, float('inf')).amin(dim=1)
-        d_ap, d_an = d_ap[has_neg], d_an[has_neg]
         if self.margin is None:
-            loss = F.softplus(d_ap - d_an).mean()
+            per_anchor = F.softplus(d_ap - d_an)
         else:
-            loss = F.relu(d_ap - d_an + self.margin).mean()
+            per_anchor = F.relu(d_ap - d_an + self.margin)
+        loss = masked_mean(per_anchor, has_neg)
         return self.loss_weight * loss

@@ -1,6 +1,6 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """Helpers shared by the metric-learning losses."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -46,7 +46,30 @@ def check_metric_inputs(name: str, feats: torch.Tensor,
     if labels.numel() != feats.shape[0]:
         raise ValueError(f'{name}: {feats.shape[0]} features but '
                          f'{labels.numel()} labels')
-    return feats, labels.to(feats.device)
+    return feats, labels.to(feats.device, non_blocking=True)
+
+
+def masked_mean(values: torch.Tensor,
+                keep: Optional[torch.Tensor]) -> torch.Tensor:
+    """Mean of the kept entries, without a host-device synchronisation.
+
+    ``values[keep].mean()`` would need the number of kept entries on the
+    host; this sums ``where(keep, values, 0)`` and divides by the count on
+    the device instead. The dropped entries get an exactly zero gradient
+    (they must be finite or ``-inf`` *through functions whose derivative
+    there is 0*, e.g. ``relu`` / ``softplus`` of ``-inf``, never NaN).
+
+    Args:
+        values (Tensor): ``[N]`` per-anchor values.
+        keep (Tensor, optional): ``[N]`` bool; None keeps every entry.
+
+    Returns:
+        Tensor: The mean of the kept values; 0 when none is kept.
+    """
+    if keep is None:
+        return values.mean()
+    kept = torch.where(keep, values, values.new_zeros(()))
+    return kept.sum() / keep.sum().clamp(min=1).to(values.dtype)
 
 
 def maybe_normalize(feats: torch.Tensor, normalize: bool) -> torch.Tensor:

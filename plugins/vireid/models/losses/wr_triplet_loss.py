@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
-from .utils import check_metric_inputs, maybe_normalize, pairwise_euclidean
+from .utils import (check_metric_inputs, masked_mean, maybe_normalize,
+                    pairwise_euclidean)
 
 #: The two ways of turning distances into WRT weights (see WRTripletLoss).
 WEIGHTINGS = ('official', 'softmax')
@@ -54,7 +55,8 @@ def official_code_weights(values: torch.Tensor, mask: torch.Tensor,
 
 
 def weighted_distances(dist: torch.Tensor, same: torch.Tensor,
-                       weighting: str, scale: float = 1.0
+                       weighting: str, scale: float = 1.0,
+                       neg: Optional[torch.Tensor] = None
                        ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Softmax-weighted positive and negative distance of every anchor.
 
@@ -66,11 +68,13 @@ def weighted_distances(dist: torch.Tensor, same: torch.Tensor,
             (:func:`masked_softmax`, the paper's formula).
         scale (float): Temperature ``alpha`` applied to the distances inside
             the weights (CAJ's ``TripletLoss_ADP``). Defaults to 1.
+        neg (Tensor, optional): ``N x N`` bool mask of the negatives;
+            defaults to ``~same`` (see :func:`anchors_for_weighting`).
 
     Returns:
         tuple[Tensor, Tensor]: ``d_p`` and ``d_n``, both ``[N]``.
     """
-    diff = ~same
+    diff = ~same if neg is None else neg
     if weighting == 'official':
         d_pos = dist * same.to(dist.dtype)
         d_neg = dist * diff.to(dist.dtype)
@@ -82,30 +86,33 @@ def weighted_distances(dist: torch.Tensor, same: torch.Tensor,
     return (dist * w_pos).sum(dim=1), (dist * w_neg).sum(dim=1)
 
 
-def anchors_for_weighting(dist: torch.Tensor, same: torch.Tensor,
-                          weighting: str
-                          ) -> Optional[Tuple[torch.Tensor, torch.Tensor]]:
-    """The anchor rows a weighting can score.
+def anchors_for_weighting(same: torch.Tensor, weighting: str
+                          ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """The negative mask and the anchors a weighting can score.
 
     The exact masked softmax needs at least one negative per anchor, so
-    ``'softmax'`` keeps only those rows (None when there is none); the
-    official code's weights score every anchor.
+    ``'softmax'`` scores only those anchors; the official code's weights
+    score every anchor. Instead of dropping rows (boolean indexing, which
+    waits for the device to know how many), every row is computed and the
+    anchors without a negative get an all-``True`` negative mask (their
+    softmax stays finite, their value is ignored) and ``keep = False``,
+    to be left out by :func:`~vireid.models.losses.utils.masked_mean`.
+    The kept rows are computed exactly as before.
 
     Args:
-        dist (Tensor): ``N x N`` distances.
         same (Tensor): ``N x N`` bool, same label.
         weighting (str): ``'official'`` or ``'softmax'``.
 
     Returns:
-        tuple[Tensor, Tensor] | None: The kept rows of ``dist`` and
-        ``same``, or None when no anchor can be scored.
+        tuple[Tensor, Tensor | None]: The ``N x N`` negative mask for
+        :func:`weighted_distances` and the ``[N]`` bool mask of the scored
+        anchors (None: all).
     """
+    diff = ~same
     if weighting != 'softmax':
-        return dist, same
-    has_neg = (~same).any(dim=1)
-    if not bool(has_neg.any()):
-        return None
-    return dist[has_neg], same[has_neg]
+        return diff, None
+    keep = diff.any(dim=1)
+    return diff | ~keep.unsqueeze(1), keep
 
 
 def check_weighting(name: str, weighting: str) -> str:
@@ -188,8 +195,6 @@ class WRTripletLoss(BaseModule):
         feats, labels = check_metric_inputs('WRTripletLoss', feats, labels)
         dist = pairwise_euclidean(maybe_normalize(feats, self.normalize))
         same = labels.view(-1, 1) == labels.view(1, -1)
-        rows = anchors_for_weighting(dist, same, self.weighting)
-        if rows is None:
-            return dist.sum() * 0.0
-        d_p, d_n = weighted_distances(*rows, self.weighting)
-        return self.loss_weight * F.softplus(d_p - d_n).mean()
+        neg, keep = anchors_for_weighting(same, self.weighting)
+        d_p, d_n = weighted_distances(dist, same, self.weighting, neg=neg)
+        return self.loss_weight * masked_mean(F.softplus(d_p - d_n), keep)

@@ -100,14 +100,20 @@ class VIReIDModel(BaseModel):
     @staticmethod
     def get_modality(data_samples: Optional[SampleList],
                      batch_size: int,
-                     device: torch.device) -> Optional[torch.Tensor]:
+                     device: Optional[torch.device] = None
+                     ) -> Optional[torch.Tensor]:
         """Collect ``metainfo['modality']`` into a LongTensor ``[B]``.
+
+        The values are host ints, so the tensor is built on the host and,
+        for another device, copied there once with ``non_blocking=True``
+        (no host-device synchronisation).
 
         Args:
             data_samples (list[VIReIDDataSample], optional): The batch's
                 samples; ``None`` gives ``None``.
             batch_size (int): Expected number of samples.
-            device (torch.device): Device of the result.
+            device (torch.device, optional): Device of the result; ``None``
+                keeps it on the host (what the backbone's routing needs).
 
         Returns:
             Tensor | None: Modalities (0 visible, 1 infrared).
@@ -117,16 +123,17 @@ class VIReIDModel(BaseModel):
         if len(data_samples) != batch_size:
             raise ValueError(f'VIReIDModel: {batch_size} inputs but '
                              f'{len(data_samples)} data samples')
-        values = []
-        for i, ds in enumerate(data_samples):
-            m = ds.metainfo.get('modality')
-            if m is None:
-                raise KeyError(
-                    f'data_samples[{i}] '
-                    f'({ds.metainfo.get("img_path", "unknown image")}) has no '
-                    f"metainfo 'modality' (0 visible, 1 infrared)")
-            values.append(int(m))
-        return torch.tensor(values, dtype=torch.long, device=device)
+        values = [ds.metainfo.get('modality') for ds in data_samples]
+        if None in values:
+            i = values.index(None)
+            raise KeyError(
+                f'data_samples[{i}] '
+                f'({data_samples[i].metainfo.get("img_path", "unknown image")}'
+                f") has no metainfo 'modality' (0 visible, 1 infrared)")
+        host = torch.tensor([int(m) for m in values], dtype=torch.long)
+        if device is None or torch.device(device).type == 'cpu':
+            return host
+        return host.to(device, non_blocking=True)
 
     def extract_feat(self,
                      inputs: torch.Tensor,
@@ -145,8 +152,8 @@ class VIReIDModel(BaseModel):
         if self.channels_last:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
         if self._backbone_takes_modality:
-            modality = self.get_modality(data_samples, inputs.shape[0],
-                                         inputs.device)
+            # on the host: the backbone routes on host-side group sizes
+            modality = self.get_modality(data_samples, inputs.shape[0])
             feats = self.backbone(inputs, modality=modality)
         else:
             feats = self.backbone(inputs)
