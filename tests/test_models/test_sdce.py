@@ -129,3 +129,54 @@ def test_bad_arguments():
     deep, mp = _inputs()
     with pytest.raises(ValueError, match='F_mp must be 3 x 32'):
         head(deep, mp[:, :16])
+
+
+def test_residual_output_starts_at_the_deep_feature():
+    # output='residual': f_enh = GeM(X_deep + BN(Conv1x1(tokens))), the BN
+    # scale zero-initialised, so SDCE starts as the identity on X_deep and
+    # its parameters still receive gradients through the BN scale.
+    init_default_scope('vireid')
+    head = MODELS.build(
+        dict(type='SDCEHead', deep_channels=128, mp_channels=32,
+             embed_dims=32, num_heads=4, output='residual'))
+    head.init_weights()
+    assert head.out_channels == 128
+    deep, mp = _inputs()
+    outs = head(deep, mp)
+    gem = MODELS.build(dict(type='GeMPooling', p=3.0))
+    torch.testing.assert_close(outs['feat'], gem(deep))
+    assert outs['map'].shape == deep.shape
+    outs['feat'].pow(2).sum().backward()
+    assert head.back_proj[1].weight.grad.abs().sum() > 0
+    # once the scale is non-zero, the tokens (and so the MPFR cues) count
+    with torch.no_grad():
+        head.back_proj[1].weight.fill_(1.0)
+    _, mp2 = _inputs(seed=1)
+    head.eval()
+    with torch.no_grad():
+        assert not torch.allclose(head(deep, mp)['feat'],
+                                  head(deep, mp2)['feat'])
+    # an out_channels projection sits on top of the C_deep feature
+    proj = SDCEHead(deep_channels=128, mp_channels=32, embed_dims=32,
+                    num_heads=4, output='residual', out_channels=16)
+    assert proj.out_channels == 16 and proj(deep, mp)['feat'].shape == (3,
+                                                                        16)
+
+
+def test_pre_norm_without_final_norm_pools_the_residual_stream():
+    head = SDCEHead(deep_channels=128, mp_channels=32, embed_dims=32,
+                    num_heads=4, pre_norm=True, final_norm=False)
+    assert head.final_norm is None
+    with_norm = SDCEHead(deep_channels=128, mp_channels=32, embed_dims=32,
+                         num_heads=4, pre_norm=True)
+    assert isinstance(with_norm.final_norm, torch.nn.LayerNorm)
+    deep, mp = _inputs()
+    tokens = head(deep, mp)['map'].flatten(2)
+    # not LayerNorm'd: the per-token channel means are not all zero
+    assert tokens.mean(1).abs().max() > 1e-3
+    with pytest.raises(ValueError, match='final_norm=False needs pre_norm'):
+        SDCEHead(deep_channels=8, mp_channels=8, embed_dims=8, num_heads=2,
+                 final_norm=False)
+    with pytest.raises(ValueError, match="output must be 'tokens' or"):
+        SDCEHead(deep_channels=8, mp_channels=8, embed_dims=8, num_heads=2,
+                 output='sum')
