@@ -50,9 +50,14 @@ model = dict(
         depth=1,
         pos_embed=True,
         pos_size=(18, 9),
-        map_norm='none',  # 'bn': see projects/icre/README.md, issue #10
+        map_norm='none',
+        # issue #10: f_enh = GeM(X_deep + BN(Conv1x1(tokens))) instead of
+        # GeM(tokens); see projects/icre/README.md
+        output='residual',
         distill=dict(weight=1.0, temperature=4.0)),
     loss_icg=dict(type='ICGLoss', margin=0.3, normalize=True, loss_weight=1.0),
-    icg_feature='pool',  # 'bn' + enh_metric_feature='bn' + map_norm='bn':
-    enh_metric_feature='pool',  # stops the collapse on a tiny set only
+    # issue #10: ICG and the enhanced triplet act on BN(f_enh), which is
+    # batch-standardised and cannot shrink to one point ('pool' collapses)
+    icg_feature='bn',
+    enh_metric_feature='bn',
     test_feature='enh')

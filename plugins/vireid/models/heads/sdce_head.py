@@ -142,7 +142,8 @@ class SDCEHead(BaseModule):
             normalisation that fixes the spread between images, so the
             metric losses can shrink that spread to nothing (issue #10);
             the residual form keeps the backbone's BatchNorm-controlled
-            spread. Defaults to ``'tokens'``.
+            spread. Defaults to ``'tokens'`` (the specification's reading);
+            the ICRE configs use ``'residual'``.
         map_norm (str): ``'bn'``: a ``BatchNorm2d(d)`` on the enhanced map
             before the pooling, so that ``f_enh`` is pooled from
             per-channel standardised activations as a CNN feature is;
@@ -152,8 +153,9 @@ class SDCEHead(BaseModule):
             nearly the same vector for every image (norm ~0.8 sqrt(d),
             pairwise distances ~0.5 % of it in the demo) and the triplet
             margin and ICG cannot act on it; see ``projects/icre/README.md``.
-            Defaults to ``'none'`` (the switch alone did not stop the
-            collapse, issue #10).
+            Defaults to ``'none'`` (with the metric losses on BN(f_enh) it
+            stopped the collapse on a tiny set, but the enhanced classifier
+            stayed at chance on the demo, issue #10).
         init_cfg (dict | list[dict], optional): mmengine init config.
     """
 
@@ -302,7 +304,9 @@ class SDCEHead(BaseModule):
 
         Returns:
             dict[str, Tensor]: ``feat`` (``f_enh``, ``B x out_channels``,
-            float32) and ``map`` (the enhanced ``B x d x H x W`` map).
+            float32) and ``map`` (the enhanced map that is pooled:
+            ``B x d x H x W``, or ``B x C_deep x H x W`` with
+            ``output='residual'``).
         """
         if deep.dim() != 4 or deep.shape[1] != self.deep_channels:
             raise ValueError(f'SDCEHead: deep map must be B x '

@@ -48,8 +48,8 @@ class ICGLoss(BaseModule):
     (c), putting every feature on one point gives ``loss = margin`` exactly
     (a = b = 0, c = margin), a trivial minimum whenever the spread state
     costs more. The BNNeck output is batch-standardised and cannot
-    collapse to one point (``ICRE(icg_feature='bn')``, not the default,
-    see ``projects/icre/README.md``).
+    collapse to one point (``ICRE(icg_feature='bn')``, what the ICRE
+    configs use since issue #10; see ``projects/icre/README.md``).
 
     Identities seen in one modality only are **skipped** for (a) and (b)
     (their other-modality centre does not exist; their samples do not count

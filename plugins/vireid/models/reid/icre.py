@@ -109,16 +109,18 @@ class ICRE(VIReIDModel):
     part L2-normalised first when ``concat_normalize=True`` so that both
     weigh the same in the cosine distance).
 
-    Where the metric losses of the enhanced branch act (issue #10, open):
-    the pre-BN ``f_enh`` is GeM over a LayerNorm'd token map, so its norm
-    is almost fixed and every image gives nearly the same vector; trained
-    with the batch-hard triplet and ICG on it, the enhanced feature
-    collapses to one point in the first epoch (triplet = margin, ICG =
-    rho). ``enh_metric_feature='bn'``, ``icg_feature='bn'`` and
-    ``SDCEHead(map_norm='bn')`` together stop the collapse on a tiny set
-    but made the enhanced classifier fail on the demo (see
-    ``projects/icre/README.md``), so the defaults are still the original
-    reconstruction's.
+    Where the metric losses of the enhanced branch act (issue #10): with
+    the original reconstruction (the class defaults below, kept as the
+    specification's reading) the pre-BN ``f_enh`` is GeM over a LayerNorm'd
+    token map with a large component common to all images; the batch-hard
+    triplet and ICG on it shrink the spread between images to nothing in
+    the first epoch (triplet = margin, ICG = rho). The shipped configs
+    (``configs/_base_/models/icre_r50.py``) use the fix:
+    ``SDCEHead(output='residual')`` (``f_enh = GeM(X_deep +
+    BN(Conv1x1(tokens)))``) with ``enh_metric_feature='bn'`` and
+    ``icg_feature='bn'`` (the batch-standardised BNNeck output cannot
+    shrink to one point); see ``projects/icre/README.md`` for the
+    diagnosis, the candidates tried and the seed table.
 
     Args:
         backbone (dict | nn.Module): Backbone returning a tuple of maps.
@@ -137,11 +139,13 @@ class ICRE(VIReIDModel):
         loss_icg (dict | nn.Module, optional): ICG loss; None disables it.
         icg_input (str): ``'auto'`` (``'enh'`` with SDCE, else
             ``'deep'``), ``'enh'`` or ``'deep'``: which feature ICG acts on.
-        icg_feature (str): ``'pool'`` (pre-BN, default [RECON]; collapses,
-            issue #10) or ``'bn'`` (BNNeck output).
+        icg_feature (str): ``'pool'`` (pre-BN, the class default [RECON];
+            collapses, issue #10) or ``'bn'`` (BNNeck output, the configs'
+            default).
         enh_metric_feature (str): Feature the enhanced head's triplet loss
-            acts on: ``'pool'`` (pre-BN as in the deep branch, default) or
-            ``'bn'``.
+            acts on: ``'pool'`` (pre-BN as in the deep branch, the class
+            default; collapses, issue #10) or ``'bn'`` (the configs'
+            default).
         in_channels (Sequence[int], optional): Channels of the backbone's
             maps, needed when the backbone has no ``out_channels``
             attribute (e.g. ``TorchreidBackbone``); must agree with it
