@@ -7,6 +7,7 @@ import torch
 
 from vireid.evaluation import VIReIDMetric
 from vireid.evaluation.functional import evaluate_ranking, l2_normalize
+from vireid.evaluation.functional import certified
 from vireid.evaluation.functional.certified import (
     certified_cosine_distance, float32_product_bound, uncertain_rows)
 from .test_metric import make_samples
@@ -90,7 +91,10 @@ def test_bound_holds_for_adversarial_inputs():
     assert float32_product_bound(1 << 24) == float('inf')
 
 
-def test_uncertain_rows_flags_only_close_pairs():
+@pytest.mark.parametrize('small_own', [0, 8])
+def test_uncertain_rows_flags_only_close_pairs(small_own, monkeypatch):
+    # small_own=0: the sorting path; 8: one pass per own-item slot
+    monkeypatch.setattr(certified, 'SMALL_OWN', small_own)
     bound = 1e-3
     own = np.array([[True, False, False], [True, False, False],
                     [False, False, False], [True, True, False]])
@@ -130,3 +134,19 @@ def test_metric_certified_equals_exact(protocol):
     assert all('num_float64_rows' not in t for t in exact_res['trials'])
     # the ties were there and were recomputed
     assert sum(t['num_float64_rows'] for t in fast_res['trials']) > 0
+
+
+def test_uncertain_rows_both_paths_agree(monkeypatch):
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        num_q, num_g = int(rng.integers(1, 40)), int(rng.integers(2, 60))
+        # coarse values: many pairs within the width
+        d32 = (rng.integers(0, 200, (num_q, num_g)) / 1000).astype(
+            np.float32)
+        own = rng.integers(0, 6, num_q)[:, None] == \
+            rng.integers(0, 6, num_g)[None, :]
+        passes = uncertain_rows(d32, own, 2e-3)
+        monkeypatch.setattr(certified, 'SMALL_OWN', 0)
+        sorting = uncertain_rows(d32, own, 2e-3)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(passes, sorting)

@@ -60,6 +60,34 @@ def float32_product_bound(dim: int) -> float:
         4 * n * _U64 + 1e-30
 
 
+#: up to this many own-identity items per query, :func:`uncertain_rows`
+#: compares every row with each of them instead of sorting the rows
+SMALL_OWN = 8
+
+
+def _uncertain_by_passes(dist32: np.ndarray, own: np.ndarray,
+                         r_idx: np.ndarray, c_idx: np.ndarray,
+                         counts: np.ndarray, width: float) -> np.ndarray:
+    """:func:`uncertain_rows` by one pass over the matrix per own-item slot
+    (for few own items per query)."""
+    num_q = dist32.shape[0]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    slots = np.full((num_q, int(counts.max())), np.inf, dtype=np.float32)
+    slots[r_idx, np.arange(r_idx.size) - starts[r_idx]] = dist32[r_idx,
+                                                                 c_idx]
+    # float32 subtraction rounds monotonically: |v - t| <= 2 * bound gives
+    # a rounded difference <= the float32 width rounded up
+    width32 = np.nextafter(np.float32(width), np.float32(np.inf))
+    near = np.zeros(dist32.shape, dtype=bool)
+    diff = np.empty_like(dist32)
+    for k in range(slots.shape[1]):
+        np.subtract(dist32, slots[:, k:k + 1], out=diff)
+        np.abs(diff, out=diff)
+        near |= diff <= width32  # (inf slots: never near)
+    near &= ~own
+    return near.any(axis=1)
+
+
 def uncertain_rows(dist32: np.ndarray, own: np.ndarray,
                    bound: float) -> np.ndarray:
     """Rows whose float32 distances may rank an own-identity item against
@@ -81,6 +109,11 @@ def uncertain_rows(dist32: np.ndarray, own: np.ndarray,
     r_idx, c_idx = np.nonzero(own)
     if r_idx.size == 0:
         return unsure
+    counts = np.bincount(r_idx, minlength=num_q)
+    width_max = int(counts.max())
+    if width_max <= SMALL_OWN:
+        return unsure | _uncertain_by_passes(dist32, own, r_idx, c_idx,
+                                             counts, width)
     t = dist32[r_idx, c_idx].astype(np.float64)
     lo, hi = t - width, t + width
     srt = np.sort(dist32, axis=1)
@@ -89,9 +122,7 @@ def uncertain_rows(dist32: np.ndarray, own: np.ndarray,
     in_window = (_count_less(srt, r_idx, hi.astype(np.float64)) -
                  _count_less(srt, r_idx, lo.astype(np.float64)))
     # own items in the same window (pairwise among the row's own items)
-    counts = np.bincount(r_idx, minlength=num_q)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    width_max = int(counts.max())
     pad = np.full((num_q, width_max), np.nan)
     pad[r_idx, np.arange(r_idx.size) - starts[r_idx]] = t
     own_vals = pad[r_idx]  # (pairs, width_max)

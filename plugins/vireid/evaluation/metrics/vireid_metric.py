@@ -334,16 +334,18 @@ class VIReIDMetric(BaseMetric):
             raise ValueError(
                 f'VIReIDMetric[{self.prefix}]: the feature of '
                 f"{results[bad]['rel_path']!r} has NaN/inf values")
-        feats = feats.astype(np.float64)
-        # normalise once (row-wise, so identical to compute_distance on any
-        # row subset), only the rows some trial uses
+        # feats stay float32: every distance function converts its input
+        # rows to float64 (exactly). Normalise once in float64 (row-wise, so
+        # identical to compute_distance on any row subset), only the rows
+        # some trial uses
         unit = None
         if self.distance == 'cosine':
             used = np.unique(np.concatenate(
                 [np.asarray(query, dtype=np.intp)] +
                 [np.asarray(g, dtype=np.intp) for g in galleries]))
-            unit = np.zeros_like(feats)
-            unit[used] = l2_normalize(feats[used])
+            unit = _RowSubset(
+                l2_normalize(feats[used].astype(np.float64)), used,
+                len(results))
         pids = np.array([r['pid'] for r in results], dtype=np.int64)
         cams = np.array([r['camid'] for r in results], dtype=np.int64)
         q = np.asarray(query)
@@ -436,7 +438,7 @@ class VIReIDMetric(BaseMetric):
         return metrics
 
     def _shared_distances(self, feats: np.ndarray,
-                          unit: Optional[np.ndarray],
+                          unit: Optional['_RowSubset'],
                           q_unit: Optional[np.ndarray],
                           q_unit32: Optional[np.ndarray], q: np.ndarray,
                           galleries: Sequence[Sequence[int]]):
@@ -603,6 +605,22 @@ def format_results_table(results: dict) -> str:
     body = [line(head), sep] + [line(r) for r in rows[:len(results['trials'])]]
     body += [sep] + [line(r) for r in rows[len(results['trials']):]]
     return '\n'.join([title] + body)
+
+
+class _RowSubset:
+    """Rows ``rows`` of an ``(n, dim)`` array, stored compactly and indexed
+    by their row numbers in the full array."""
+
+    def __init__(self, values: np.ndarray, rows: np.ndarray, n: int) -> None:
+        self.values = values
+        self.slot = np.full(n, -1, dtype=np.intp)
+        self.slot[rows] = np.arange(len(rows))
+
+    def __getitem__(self, idx: np.ndarray) -> np.ndarray:
+        slot = self.slot[idx]
+        if (slot < 0).any():
+            raise IndexError('row not among the stored rows')
+        return self.values[slot]
 
 
 def _scalar(value):
