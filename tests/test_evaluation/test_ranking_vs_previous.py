@@ -6,7 +6,7 @@ match, for every exclusion rule and CMC mode."""
 import numpy as np
 import pytest
 
-from vireid.evaluation.functional import evaluate_ranking
+from vireid.evaluation.functional import evaluate_ranking, ranking
 from . import ranking_v0
 
 CAMS = {
@@ -73,13 +73,19 @@ def test_same_as_previous_implementation(exclusion, dedup, kind):
 
 
 @pytest.mark.parametrize('protocol', ['sysu', 'llcm', 'regdb'])
-def test_same_as_previous_on_benchmark_shaped_rows(protocol):
+@pytest.mark.parametrize('closer_path', ['sparse', 'dense'])
+def test_same_as_previous_on_benchmark_shaped_rows(protocol, closer_path,
+                                                    monkeypatch):
+    # the identity-de-duplicated CMC both ways: listing the pairs closer
+    # than the first match (large galleries, few such pairs) or OR-ing rows
+    monkeypatch.setattr(ranking, 'SPARSE_CLOSER',
+                        1.0 if closer_path == 'sparse' else -1.0)
     rng = np.random.default_rng(9)
     q_cams, g_cams = {'sysu': CAMS['sysu'], 'llcm': CAMS['pid_cam'],
                       'regdb': CAMS['none']}[protocol]
-    num_q, num_g = 300, 400
-    g_pids = np.repeat(np.arange(40), 10)
-    q_pids = rng.integers(0, 42, num_q)
+    num_q, num_g = 300, 1100
+    g_pids = np.repeat(np.arange(110), 10)
+    q_pids = rng.integers(0, 112, num_q)
     dist = rng.standard_normal((num_q, num_g)) - 2.0 * (
         q_pids[:, None] == g_pids[None, :])
     dist[::7] = np.round(dist[::7], 1)  # some rows with ties

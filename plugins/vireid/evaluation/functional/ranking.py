@@ -112,6 +112,8 @@ class _Groups:
         within = np.arange(len(order)) - starts[sorted_codes]
         self.table = np.full((num_ids, int(counts.max())), -1, dtype=np.intp)
         self.table[sorted_codes, within] = order
+        self.g_codes = g_codes
+        self.num_ids = num_ids
         # the table with the padding pointing at an extra all-False row
         # (see _or_rows)
         self.slots = np.where(self.table < 0, len(order), self.table)
@@ -168,6 +170,41 @@ def _or_rows(rows_bool: np.ndarray, slots: np.ndarray) -> np.ndarray:
     for k in range(1, slots.shape[1]):
         out |= rows_bool[slots[:, k]]
     return out
+
+
+#: Fraction of (query, gallery) pairs closer than the first true match up to
+#: which :func:`_closer_identities` lists the pairs instead of OR-ing rows
+SPARSE_CLOSER = 1 / 16
+
+
+def _closer_identities(closer: np.ndarray, groups: _Groups,
+                       q_codes: np.ndarray) -> np.ndarray:
+    """Per row of ``closer`` (bool, ``(num_q, num_gallery)``), the number of
+    distinct identities other than the query's own among its True columns.
+
+    With good features few items precede the first true match, so for large
+    galleries the True pairs are listed and their distinct (row, identity)
+    keys counted; otherwise the matrix is transposed so that OR-ing the rows
+    of an identity's images is a handful of contiguous row operations
+    (column gathers, a transposed float copy and ``np.minimum.reduceat`` are
+    all slower).
+    """
+    num_q, num_g = closer.shape
+    if num_g >= 1024 and \
+            np.count_nonzero(closer) <= SPARSE_CLOSER * closer.size:
+        # (1-D flatnonzero: several times faster than 2-D nonzero)
+        r, c = np.divmod(np.flatnonzero(closer), num_g)
+        codes = groups.g_codes[c]
+        other = codes != q_codes[r]
+        keys = np.unique(r[other] * groups.num_ids + codes[other])
+        return np.bincount(keys // groups.num_ids, minlength=num_q)
+    closer_t = np.zeros((num_g + 1, num_q), dtype=bool)  # last row: False
+    closer_t[:num_g] = closer.T
+    per_id = _or_rows(closer_t, groups.slots)
+    count = per_id.view(np.uint8).sum(axis=0, dtype=np.intp)
+    own_rows = np.flatnonzero(q_codes >= 0)
+    count[own_rows] -= per_id[q_codes[own_rows], own_rows]
+    return count
 
 
 def _count_less(sorted_rows: np.ndarray, rows: np.ndarray,
@@ -252,28 +289,22 @@ def _query_stats(values: np.ndarray,
         with np.errstate(over='ignore'):  # out of range -> inf, see below
             work = values.astype(dtype)
         if has_block:
-            block = np.ix_(block_rows, block_cols)
-            if check_finite and not np.isfinite(work[block]).all():
+            # flat indices: 1-D take/put are much faster than np.ix_
+            block = (block_rows[:, None] * num_g + block_cols).reshape(-1)
+            flat = work.reshape(-1)
+            if check_finite and not np.isfinite(flat[block]).all():
                 if dtype is np.float32 and np.isfinite(values).all():
                     continue  # finite, beyond float32's range
                 raise ValueError('distmat contains NaN or infinite values')
-            work[block] = np.inf
+            flat[block] = np.inf
         if dedup:
-            # Identities with a kept image closer than the first true match:
-            # a boolean "closer" matrix (removed SYSU pairs are +inf, never
-            # closer), transposed so that OR-ing the rows of an identity's
-            # images is a handful of contiguous row operations. The LLCM
-            # rule only removes own-identity images, and the query's own
-            # identity never counts. (Column gathers, a transposed float
-            # copy or np.minimum.reduceat are all slower here.)
-            closer_t = np.zeros((num_g + 1, num_q), dtype=bool)  # last: 0
+            # Identities with a kept image closer than the first true match
+            # (removed SYSU pairs are +inf, never closer; the LLCM rule only
+            # removes own-identity images, and the query's own identity
+            # never counts).
             with np.errstate(over='ignore'):  # as above
-                closer_t[:num_g] = (work < match_vals[:, :1].astype(dtype)).T
-            per_id = _or_rows(closer_t, groups.slots)
-            count = per_id.view(np.uint8).sum(axis=0, dtype=np.intp)
-            own_rows = np.flatnonzero(has_code)
-            count[own_rows] -= per_id[q_codes[own_rows], own_rows]
-            first_dedup = 1.0 + count
+                closer = work < match_vals[:, :1].astype(dtype)
+            first_dedup = 1.0 + _closer_identities(closer, groups, q_codes)
         work.sort(axis=1)
         if not check_finite:
             break
