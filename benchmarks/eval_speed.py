@@ -31,6 +31,7 @@ time, peak RSS and the fitted growth exponent of time in (Q x G).
 Usage::
 
     python benchmarks/eval_speed.py [--repeats 3] [--rank-cy-source F.pyx]
+        [--previous tests/test_evaluation/ranking_v0.py]
     python benchmarks/eval_speed.py --metric-path
     python benchmarks/eval_speed.py --scaling
 """
@@ -168,7 +169,7 @@ def _median_time(fn, repeats):
 
 # ---------------------------------------------------------------- cases
 def run_case(name, trials, repeats, rank_cy, evaluate_rank, oracle,
-             peer_trials):
+             peer_trials, previous=None):
     make, protocol = CASES[name]
     q_pids, q_camids, probs = make(trials)
     shape = probs[0][0].shape
@@ -189,20 +190,42 @@ def run_case(name, trials, repeats, rank_cy, evaluate_rank, oracle,
     row['vireid_market_s'] = t_m
     print(f'vireid Market rule          : {1e3 * t_m / trials:8.1f} ms/trial'
           f' (min {1e3 * tmin_m / trials:.1f})')
+    if previous is not None:
+        # an earlier implementation (a module with evaluate_ranking), same
+        # matrices, same run
+        for label, kw, now, now_min in (
+                (f'{protocol} protocol', dict(protocol=protocol), t, tmin),
+                ('Market rule', dict(exclusion='pid_cam', dedup_cmc=False),
+                 t_m, tmin_m)):
+            t_p, tmin_p, res_p = _median_time(lambda: [
+                previous.evaluate_ranking(d, q_pids, g, q_camids, c, **kw)
+                for d, g, c in probs], repeats)
+            same = all(np.array_equal(a['cmc'], b['cmc'])
+                       and a['mAP'] == b['mAP'] and a['mINP'] == b['mINP']
+                       for a, b in zip(res_p, vireid(**kw)))
+            print(f'previous, {label:18s}: {1e3 * t_p / trials:8.1f} '
+                  f'ms/trial (min {1e3 * tmin_p / trials:.1f}) -> now '
+                  f'{t_p / now:.2f}x faster (min/min {tmin_p / now_min:.2f}x)'
+                  f'; identical results: {same}')
+            row[f'previous_{kw.get("protocol", "market")}_s'] = t_p
     sub = probs[:peer_trials]
     if rank_cy is not None:
         f32 = [(d.astype(np.float32), g, c) for d, g, c in sub]
-        t_c, _, res_c = _median_time(lambda: [
+        t_c, tmin_c, res_c = _median_time(lambda: [
             rank_cy(d, q_pids, g, q_camids, c, 20) for d, g, c in f32],
             repeats)
-        per_c = t_c / len(sub)
+        per_c, per_c_min = t_c / len(sub), tmin_c / len(sub)
         row['rank_cy_s_per_trial'] = per_c
         worst = max(float(np.abs(np.asarray(cmc) - r['cmc']).max())
                     for (cmc, _), r in zip(res_c, res_m))
         print(f'torchreid rank_cy (compiled): {1e3 * per_c:8.1f} ms/trial'
-              f'  -> vireid Market rule {per_c / (t_m / trials):.1f}x, SYSU/'
-              f'protocol rule {per_c / (t / trials):.1f}x   '
-              f'(max |dCMC| {worst:.1e}, float32 input)')
+              f' (min {1e3 * per_c_min:.1f})  (max |dCMC| {worst:.1e}, '
+              f'float32 input)\n'
+              f'  rank_cy / vireid, median (min/min): Market rule '
+              f'{per_c / (t_m / trials):.1f}x '
+              f'({per_c_min / (tmin_m / trials):.1f}x)'
+              f', {protocol} protocol rule {per_c / (t / trials):.1f}x '
+              f'({per_c_min / (tmin / trials):.1f}x)')
     if evaluate_rank is not None:
         one = sub[:1]
         t_p, _, res_p = _median_time(lambda: [
@@ -343,6 +366,11 @@ def main(argv=None):
     parser.add_argument('--rank-cy-source', default=None)
     parser.add_argument('--skip-torchreid', action='store_true')
     parser.add_argument('--skip-loop', action='store_true')
+    parser.add_argument(
+        '--previous', default=None, metavar='FILE.py',
+        help='also time the evaluate_ranking of this file (e.g. '
+        'tests/test_evaluation/ranking_v0.py, the implementation before '
+        'the evalspeed changes) on the same matrices in the same run')
     parser.add_argument('--metric-path', action='store_true')
     parser.add_argument('--scaling', action='store_true')
     parser.add_argument('--scaling-one', type=int, nargs=2,
@@ -364,9 +392,16 @@ def main(argv=None):
             warnings.simplefilter('ignore')
             from torchreid.reid.metrics.rank import evaluate_rank
     oracle = None if args.skip_loop else loop_oracle()
+    previous = None
+    if args.previous:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('previous_ranking',
+                                                      args.previous)
+        previous = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(previous)
     return [run_case(name, args.trials if name == 'sysu-1shot' else
                      min(args.trials, 3), args.repeats, rank_cy,
-                     evaluate_rank, oracle, args.peer_trials)
+                     evaluate_rank, oracle, args.peer_trials, previous)
             for name in args.cases]
 
 
