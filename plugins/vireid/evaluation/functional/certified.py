@@ -26,7 +26,7 @@ result equal those of the float64 matrix. Rows whose float32 values span no
 more than ``2 * bound`` (collapsed features) are recomputed too, so the
 degenerate-distance warning sees float64 values there.
 """
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple, Union
 
 import numpy as np
 
@@ -134,7 +134,7 @@ def uncertain_rows(dist32: np.ndarray, own: np.ndarray,
 
 def certified_cosine_distance(
         q_unit: np.ndarray,
-        g_unit: np.ndarray,
+        g_unit: Union[np.ndarray, Callable[[], np.ndarray]],
         q_pids: np.ndarray,
         g_pids: np.ndarray,
         dist32: Optional[np.ndarray] = None,
@@ -147,11 +147,14 @@ def certified_cosine_distance(
 
     Args:
         q_unit (ndarray): ``(num_query, dim)`` float64 L2-normalised rows.
-        g_unit (ndarray): ``(num_gallery, dim)`` float64 L2-normalised rows.
+        g_unit (ndarray | callable): ``(num_gallery, dim)`` float64
+            L2-normalised rows, or a function returning them (called only
+            when some row must be recomputed and ``dist32`` is given).
         q_pids, g_pids (ndarray): Identities (the true matches of a query
             are the gallery items of its identity).
         dist32 (ndarray, optional): The float32 distances, if already
-            computed (e.g. columns of a product against a larger gallery).
+            computed (e.g. columns of a product against a larger gallery;
+            any memory layout).
         q_unit32, g_unit32 (ndarray, optional): float32 copies of the rows,
             if already made.
 
@@ -160,6 +163,8 @@ def certified_cosine_distance(
         num_gallery)`` distances and the number of rows computed in float64.
     """
     if dist32 is None:
+        if callable(g_unit):
+            g_unit = g_unit()
         if q_unit32 is None:
             q_unit32 = q_unit.astype(np.float32)
         if g_unit32 is None:
@@ -169,7 +174,9 @@ def certified_cosine_distance(
     bound = float32_product_bound(q_unit.shape[1])
     own = np.asarray(q_pids)[:, None] == np.asarray(g_pids)[None, :]
     rows = np.flatnonzero(uncertain_rows(dist32, own, bound))
-    dist = dist32.astype(np.float64)
+    dist = dist32.astype(np.float64, order='C')
     if rows.size:
+        if callable(g_unit):
+            g_unit = g_unit()
         dist[rows] = -(q_unit[rows] @ g_unit.T)
     return dist, int(rows.size)

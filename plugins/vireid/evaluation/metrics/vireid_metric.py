@@ -374,13 +374,18 @@ class VIReIDMetric(BaseMetric):
                     f'empty gallery')
             num_exact = None
             if shared is not None:
-                # this trial's columns of the product against the union
+                # this trial's part of the product against the union
                 union, union_dist = shared
-                distmat = np.take(union_dist, np.searchsorted(union, g),
-                                  axis=1)
+                cols = np.searchsorted(union, g)
                 if fast:
+                    # float32, gallery-major: the trial's rows are copied,
+                    # the transpose is a view
+                    distmat = union_dist[cols].T
                     distmat, num_exact = certified_cosine_distance(
-                        q_unit, unit[g], pids[q], pids[g], dist32=distmat)
+                        q_unit, lambda: unit[g], pids[q], pids[g],
+                        dist32=distmat)
+                else:
+                    distmat = np.take(union_dist, cols, axis=1)
             elif fast and q.size * g.size <= LAZY_DISTANCE_ENTRIES:
                 distmat, num_exact = certified_cosine_distance(
                     q_unit, unit[g], pids[q], pids[g], q_unit32=q_unit32)
@@ -445,7 +450,8 @@ class VIReIDMetric(BaseMetric):
         """``(union, distances)``: the distances of the queries to the union
         of all trial galleries, when the trials share gallery images and the
         matrix is small enough; ``None`` otherwise. With ``q_unit32`` (the
-        certified float32 path) the distances are the float32 product.
+        certified float32 path) the distances are the float32 product,
+        transposed (``(len(union), num_query)``).
 
         Each entry is the same dot product (or Euclidean formula) as in a
         per-trial matrix, so a trial's columns of it equal that trial's own
@@ -462,7 +468,7 @@ class VIReIDMetric(BaseMetric):
                 or q.size * union.size > SHARED_DISTANCE_ENTRIES):
             return None  # no image is drawn twice, or too large
         if q_unit32 is not None:
-            dist32 = q_unit32 @ unit[union].astype(np.float32).T
+            dist32 = unit[union].astype(np.float32) @ q_unit32.T
             return union, np.negative(dist32, out=dist32)
         if unit is not None:
             return union, -(q_unit @ unit[union].T)
