@@ -31,6 +31,7 @@ time, peak RSS and the fitted growth exponent of time in (Q x G).
 Usage::
 
     python benchmarks/eval_speed.py [--repeats 3] [--rank-cy-source F.pyx]
+        [--previous tests/test_evaluation/ranking_v0.py]
     python benchmarks/eval_speed.py --metric-path
     python benchmarks/eval_speed.py --scaling
 """
@@ -168,7 +169,7 @@ def _median_time(fn, repeats):
 
 # ---------------------------------------------------------------- cases
 def run_case(name, trials, repeats, rank_cy, evaluate_rank, oracle,
-             peer_trials):
+             peer_trials, previous=None):
     make, protocol = CASES[name]
     q_pids, q_camids, probs = make(trials)
     shape = probs[0][0].shape
@@ -189,20 +190,54 @@ def run_case(name, trials, repeats, rank_cy, evaluate_rank, oracle,
     row['vireid_market_s'] = t_m
     print(f'vireid Market rule          : {1e3 * t_m / trials:8.1f} ms/trial'
           f' (min {1e3 * tmin_m / trials:.1f})')
+    if previous is not None:
+        # an earlier implementation (a module with evaluate_ranking), same
+        # matrices, timed alternately with the current one (the machine's
+        # load drifts)
+        for label, kw in ((f'{protocol} protocol', dict(protocol=protocol)),
+                          ('Market rule', dict(exclusion='pid_cam',
+                                               dedup_cmc=False))):
+            times = dict(now=[], previous=[])
+            outs = {}
+            for r in range(max(repeats, 3)):
+                order = (('now', evaluate_ranking),
+                         ('previous', previous.evaluate_ranking))
+                for key, fn in (order if r % 2 == 0 else order[::-1]):
+                    t0 = time.perf_counter()
+                    outs[key] = [fn(d, q_pids, g, q_camids, c, **kw)
+                                 for d, g, c in probs]
+                    times[key].append(time.perf_counter() - t0)
+            same = all(np.array_equal(a['cmc'], b['cmc'])
+                       and a['mAP'] == b['mAP'] and a['mINP'] == b['mINP']
+                       for a, b in zip(outs['now'], outs['previous']))
+            med = {k: statistics.median(v) for k, v in times.items()}
+            low = {k: min(v) for k, v in times.items()}
+            print(f'{label:20s} alternating: now '
+                  f'{1e3 * med["now"] / trials:.1f}, previous '
+                  f'{1e3 * med["previous"] / trials:.1f} ms/trial -> '
+                  f'{med["previous"] / med["now"]:.2f}x (min/min '
+                  f'{low["previous"] / low["now"]:.2f}x); identical '
+                  f'results: {same}')
+            row[f'previous_{kw.get("protocol", "market")}_s'] = \
+                med['previous']
     sub = probs[:peer_trials]
     if rank_cy is not None:
         f32 = [(d.astype(np.float32), g, c) for d, g, c in sub]
-        t_c, _, res_c = _median_time(lambda: [
+        t_c, tmin_c, res_c = _median_time(lambda: [
             rank_cy(d, q_pids, g, q_camids, c, 20) for d, g, c in f32],
             repeats)
-        per_c = t_c / len(sub)
+        per_c, per_c_min = t_c / len(sub), tmin_c / len(sub)
         row['rank_cy_s_per_trial'] = per_c
         worst = max(float(np.abs(np.asarray(cmc) - r['cmc']).max())
                     for (cmc, _), r in zip(res_c, res_m))
         print(f'torchreid rank_cy (compiled): {1e3 * per_c:8.1f} ms/trial'
-              f'  -> vireid Market rule {per_c / (t_m / trials):.1f}x, SYSU/'
-              f'protocol rule {per_c / (t / trials):.1f}x   '
-              f'(max |dCMC| {worst:.1e}, float32 input)')
+              f' (min {1e3 * per_c_min:.1f})  (max |dCMC| {worst:.1e}, '
+              f'float32 input)\n'
+              f'  rank_cy / vireid, median (min/min): Market rule '
+              f'{per_c / (t_m / trials):.1f}x '
+              f'({per_c_min / (tmin_m / trials):.1f}x)'
+              f', {protocol} protocol rule {per_c / (t / trials):.1f}x '
+              f'({per_c_min / (tmin / trials):.1f}x)')
     if evaluate_rank is not None:
         one = sub[:1]
         t_p, _, res_p = _median_time(lambda: [
@@ -242,29 +277,50 @@ def metric_path(repeats):
                 2048).astype(np.float32)), pid=pid, camid=cam,
             modality=int(q), is_query=q,
             rel_path=f'cam{cam}/{pid:04d}/{i:05d}.jpg'))
-    metric = VIReIDMetric()
-    metric.log_table = False
-    core = []
     import vireid.evaluation.metrics.vireid_metric as vm
     orig = vm.evaluate_ranking
+    print('\n== metric path: SYSU all-search, 10 trials, 2048-d ==')
+    out = {}
+    for exact in (False, True):
+        metric = VIReIDMetric(exact_distances=exact)
+        metric.log_table = False
+        core = []
 
-    def timed(*a, **k):
-        t0 = time.perf_counter()
-        out = orig(*a, **k)
-        core.append(time.perf_counter() - t0)
-        return out
+        def timed(*a, **k):
+            t0 = time.perf_counter()
+            res = orig(*a, **k)
+            core.append(time.perf_counter() - t0)
+            return res
 
-    vm.evaluate_ranking = timed
-    try:
-        t, tmin, _ = _median_time(lambda: metric.compute_metrics(results),
-                                  repeats)
-    finally:
-        vm.evaluate_ranking = orig
-    core_t = sum(core) / repeats
-    print(f'\n== metric path: SYSU all-search, 10 trials, 2048-d ==\n'
-          f'compute_metrics {t:.3f} s (min {tmin:.3f}); ranking core '
-          f'{core_t:.3f} s; path / core = {t / core_t:.1f}')
-    return dict(metric_path_s=t, ranking_core_s=core_t)
+        vm.evaluate_ranking = timed
+        try:
+            t, tmin, res = _median_time(
+                lambda: metric.compute_metrics(results), repeats)
+        finally:
+            vm.evaluate_ranking = orig
+        # ten trials (ten ranking calls) per run
+        per_run = [sum(core[r * 10:(r + 1) * 10]) for r in range(repeats)]
+        core_med, core_min = statistics.median(per_run), min(per_run)
+        name = 'float64 products' if exact else 'certified float32'
+        recomputed = sum(t_.get('num_float64_rows', 0)
+                         for t_ in metric.last_results['trials'])
+        print(f'compute_metrics, {name:17s}: {t:.3f} s (min {tmin:.3f}); '
+              f'ranking core {core_med:.3f} s (min {core_min:.3f}); '
+              f'path / core = {t / core_med:.1f} (min/min '
+              f'{tmin / core_min:.1f})' +
+              ('' if exact else f'; {recomputed} query rows recomputed in '
+               f'float64 over the trials'))
+        out['exact' if exact else 'certified'] = dict(
+            metric_path_s=t, metric_path_min_s=tmin, ranking_core_s=core_med,
+            metrics=res)
+    same = out['exact']['metrics'] == out['certified']['metrics']
+    ratio = out['certified']['metric_path_s'] / out['exact']['metric_path_s']
+    print(f'certified / float64 path time: {ratio:.2f}; metrics identical: '
+          f'{same}')
+    return dict(metric_path_s=out['certified']['metric_path_s'],
+                ranking_core_s=out['certified']['ranking_core_s'],
+                exact_metric_path_s=out['exact']['metric_path_s'],
+                identical=same)
 
 
 SCALING = [(3803, 301), (3803, 3010), (10000, 10000), (20000, 15000),
@@ -322,6 +378,11 @@ def main(argv=None):
     parser.add_argument('--rank-cy-source', default=None)
     parser.add_argument('--skip-torchreid', action='store_true')
     parser.add_argument('--skip-loop', action='store_true')
+    parser.add_argument(
+        '--previous', default=None, metavar='FILE.py',
+        help='also time the evaluate_ranking of this file (e.g. '
+        'tests/test_evaluation/ranking_v0.py, the implementation before '
+        'the evalspeed changes) on the same matrices in the same run')
     parser.add_argument('--metric-path', action='store_true')
     parser.add_argument('--scaling', action='store_true')
     parser.add_argument('--scaling-one', type=int, nargs=2,
@@ -343,9 +404,16 @@ def main(argv=None):
             warnings.simplefilter('ignore')
             from torchreid.reid.metrics.rank import evaluate_rank
     oracle = None if args.skip_loop else loop_oracle()
+    previous = None
+    if args.previous:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location('previous_ranking',
+                                                      args.previous)
+        previous = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(previous)
     return [run_case(name, args.trials if name == 'sysu-1shot' else
                      min(args.trials, 3), args.repeats, rank_cy,
-                     evaluate_rank, oracle, args.peer_trials)
+                     evaluate_rank, oracle, args.peer_trials, previous)
             for name in args.cases]
 
 

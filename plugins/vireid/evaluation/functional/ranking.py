@@ -43,11 +43,12 @@ column table. Each row is sorted **by value** (``np.sort`` of a float32 copy,
 several times cheaper than ``np.argsort``) and the matches are located by a
 row-wise binary search, which gives their ranks; pairs removed by the
 exclusion rule are discounted (the SYSU rule removes a rectangular block of
-(cam3 query, cam2 gallery) pairs whose sorted values are searched the same
-way; the LLCM rule only removes the query's own-identity images). The
-de-duplicated rank of the first match is one plus the number of identities
-having a kept image closer than it (a boolean "closer" matrix, transposed so
-that OR-ing an identity's columns is a few contiguous row operations).
+(cam3 query, cam2 gallery) pairs, set to +inf in the float32 copy before it
+is sorted; the LLCM rule only removes the query's own-identity images, whose
+count is subtracted). The de-duplicated rank of the first match is one plus
+the number of identities having a kept image closer than it (a boolean
+"closer" matrix of the same copy, transposed so that OR-ing an identity's
+columns is a few contiguous row operations).
 float32 rounding is monotonic, so these counts are exact unless another item
 rounds onto a match's value, which includes every float64 tie; such rows are
 recomputed from ``np.argsort`` positions (tie-free values), so ties resolve
@@ -111,6 +112,11 @@ class _Groups:
         within = np.arange(len(order)) - starts[sorted_codes]
         self.table = np.full((num_ids, int(counts.max())), -1, dtype=np.intp)
         self.table[sorted_codes, within] = order
+        self.g_codes = g_codes
+        self.num_ids = num_ids
+        # the table with the padding pointing at an extra all-False row
+        # (see _or_rows)
+        self.slots = np.where(self.table < 0, len(order), self.table)
 
 
 def _removed_mask(num_g: int, rule: str, q_codes: np.ndarray,
@@ -166,6 +172,41 @@ def _or_rows(rows_bool: np.ndarray, slots: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Fraction of (query, gallery) pairs closer than the first true match up to
+#: which :func:`_closer_identities` lists the pairs instead of OR-ing rows
+SPARSE_CLOSER = 1 / 16
+
+
+def _closer_identities(closer: np.ndarray, groups: _Groups,
+                       q_codes: np.ndarray) -> np.ndarray:
+    """Per row of ``closer`` (bool, ``(num_q, num_gallery)``), the number of
+    distinct identities other than the query's own among its True columns.
+
+    With good features few items precede the first true match, so for large
+    galleries the True pairs are listed and their distinct (row, identity)
+    keys counted; otherwise the matrix is transposed so that OR-ing the rows
+    of an identity's images is a handful of contiguous row operations
+    (column gathers, a transposed float copy and ``np.minimum.reduceat`` are
+    all slower).
+    """
+    num_q, num_g = closer.shape
+    if num_g >= 1024 and \
+            np.count_nonzero(closer) <= SPARSE_CLOSER * closer.size:
+        # (1-D flatnonzero: several times faster than 2-D nonzero)
+        r, c = np.divmod(np.flatnonzero(closer), num_g)
+        codes = groups.g_codes[c]
+        other = codes != q_codes[r]
+        keys = np.unique(r[other] * groups.num_ids + codes[other])
+        return np.bincount(keys // groups.num_ids, minlength=num_q)
+    closer_t = np.zeros((num_g + 1, num_q), dtype=bool)  # last row: False
+    closer_t[:num_g] = closer.T
+    per_id = _or_rows(closer_t, groups.slots)
+    count = per_id.view(np.uint8).sum(axis=0, dtype=np.intp)
+    own_rows = np.flatnonzero(q_codes >= 0)
+    count[own_rows] -= per_id[q_codes[own_rows], own_rows]
+    return count
+
+
 def _count_less(sorted_rows: np.ndarray, rows: np.ndarray,
                 targets: np.ndarray) -> np.ndarray:
     """For each ``(rows[i], targets[i])``: how many entries of
@@ -203,7 +244,8 @@ def _query_stats(values: np.ndarray,
     and ``rule`` removes more pairs without touching ``values``. The ranks
     are exact wherever no kept true match ties with another item of its row
     (such rows are flagged in ``'tie'``, conservatively). ``check_finite``
-    raises on NaN/inf in ``values`` (checked on the sorted rows' ends).
+    raises on NaN/inf in ``values`` (checked on the sorted rows' ends and
+    on the removed SYSU block).
     """
     num_q, num_g = values.shape
     rows = np.arange(num_q)[:, None]
@@ -233,62 +275,57 @@ def _query_stats(values: np.ndarray,
     finite = np.isfinite(match_vals)
     num_rel = finite.sum(axis=1)
     valid = num_rel > 0
-    first_vals = match_vals[:, :1]
+    r_idx, c_idx = np.nonzero(finite)
 
-    if dedup:
-        # Identities with a kept image closer than the first true match: a
-        # boolean "closer" matrix, transposed so that OR-ing the rows of an
-        # identity's images is a handful of contiguous row operations. The
-        # query's own identity never counts (its kept images are not closer;
-        # its removed ones must not count).
-        closer_t = np.zeros((num_g + 1, num_q), dtype=bool)  # row num_g: 0
-        closer_t[:num_g] = (values < first_vals).T
-        slots = np.where(groups.table < 0, num_g, groups.table)
-        per_id = _or_rows(closer_t, slots)
-        if block_rows is not None and block_rows.size and block_cols.size:
-            slots_kept = np.where(np.isin(slots, block_cols), num_g, slots)
-            in_block_row = in_block[None, :]
-            per_id = (per_id & ~in_block_row) | (
-                _or_rows(closer_t, slots_kept) & in_block_row)
-        count = per_id.view(np.uint8).sum(axis=0, dtype=np.intp)
-        own_rows = np.flatnonzero(has_code)
-        count[own_rows] -= per_id[q_codes[own_rows], own_rows]
-        first_dedup = 1.0 + count
-
-    # Sort a float32 copy (twice as fast as float64): rounding is monotonic,
-    # so ``count(v32 < t32)`` is the exact ``count(v < t)`` unless another
-    # item rounds onto the target (a float32 collision, which includes every
-    # float64 tie); such rows are flagged for the exact argsort path.
-    with np.errstate(over='ignore'):  # out of range -> inf, handled below
-        sorted_vals = values.astype(np.float32)
     has_block = (block_rows is not None and block_rows.size > 0
                  and block_cols.size > 0)
-    if has_block:
-        block_sorted = np.take(sorted_vals, block_cols, axis=1)[block_rows]
-    sorted_vals.sort(axis=1)
-    if check_finite and not (np.isfinite(sorted_vals[:, 0]).all()
-                             and np.isfinite(sorted_vals[:, -1]).all()):
-        if not np.isfinite(values).all():
-            raise ValueError('distmat contains NaN or infinite values')
-        # finite but beyond float32's range: sort in float64
-        sorted_vals = np.sort(values, axis=1)
+    # A float32 copy of the rows (sorting it is twice as fast as float64),
+    # the pairs of the SYSU block at +inf.
+    # float32 rounding is monotonic, so ``count(v32 < t32)`` is the exact
+    # ``count(v < t)`` unless another item rounds onto the target (a float32
+    # collision, which includes every float64 tie); such rows are flagged
+    # for the exact argsort path. Values beyond float32's range: float64.
+    for dtype in (np.float32, np.float64):
+        with np.errstate(over='ignore'):  # out of range -> inf, see below
+            work = values.astype(dtype)
         if has_block:
-            block_sorted = np.take(values, block_cols, axis=1)[block_rows]
-    r_idx, c_idx = np.nonzero(finite)
+            # flat indices: 1-D take/put are much faster than np.ix_
+            block = (block_rows[:, None] * num_g + block_cols).reshape(-1)
+            flat = work.reshape(-1)
+            if check_finite and not np.isfinite(flat[block]).all():
+                if dtype is np.float32 and np.isfinite(values).all():
+                    continue  # finite, beyond float32's range
+                raise ValueError('distmat contains NaN or infinite values')
+            flat[block] = np.inf
+        if dedup:
+            # Identities with a kept image closer than the first true match
+            # (removed SYSU pairs are +inf, never closer; the LLCM rule only
+            # removes own-identity images, and the query's own identity
+            # never counts).
+            with np.errstate(over='ignore'):  # as above
+                closer = work < match_vals[:, :1].astype(dtype)
+            first_dedup = 1.0 + _closer_identities(closer, groups, q_codes)
+        work.sort(axis=1)
+        if not check_finite:
+            break
+        # the smallest and the largest kept value of each row are finite
+        last = np.full(num_q, num_g - 1, dtype=np.intp)
+        if has_block:
+            last[block_rows] -= block_cols.size
+        ends = work[np.arange(num_q), np.maximum(last, 0)]
+        if np.isfinite(work[:, 0][last >= 0]).all() and \
+                np.isfinite(ends[last >= 0]).all():
+            break
+        if dtype is np.float64 or not np.isfinite(values).all():
+            raise ValueError('distmat contains NaN or infinite values')
+        # finite but beyond float32's range: again in float64
+    sorted_vals = work
     targets = match_vals[r_idx, c_idx].astype(sorted_vals.dtype)
     less = _count_less(sorted_vals, r_idx, targets)
     nxt = np.minimum(less + 1, num_g - 1)
     tie_flat = (less + 1 < num_g) & (
         sorted_vals.reshape(-1)[r_idx * num_g + nxt] == targets)
-    if has_block:
-        # do not count the removed block: subtract its smaller entries
-        block_sorted.sort(axis=1)
-        block_pos = np.full(num_q, -1, dtype=np.intp)
-        block_pos[block_rows] = np.arange(block_rows.size)
-        sel = np.flatnonzero(block_pos[r_idx] >= 0)
-        less[sel] -= _count_less(block_sorted, block_pos[r_idx[sel]],
-                                 targets[sel])
-    elif rule == 'pid_cam':
+    if rule == 'pid_cam':
         removed_vals = np.where(removed_own, own_vals, np.inf)[r_idx]
         less -= np.count_nonzero(
             removed_vals < match_vals[r_idx, c_idx][:, None], axis=1)

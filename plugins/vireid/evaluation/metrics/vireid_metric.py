@@ -12,6 +12,7 @@ from mmengine.structures import BaseDataElement
 from vireid.registry import METRICS
 from ..functional.distance import (DISTANCES, DistanceRows, compute_distance,
                                    l2_normalize, nonnegative_distance)
+from ..functional.certified import certified_cosine_distance
 from ..functional.ranking import evaluate_ranking
 from ..protocols import (RAND_PERM_FILE, canonical_direction,
                          group_by_identity_camera, llcm_gallery,
@@ -24,6 +25,11 @@ RESULT_KEYS = ('rank1', 'rank5', 'rank10', 'rank20', 'mAP', 'mINP')
 #: chunk by chunk during ranking instead of as one matrix (SYSU 10-shot,
 #: 3803 x 3010, stays below)
 LAZY_DISTANCE_ENTRIES = 1 << 25
+#: query x (union of the trials' galleries) entries up to which the distances
+#: of every trial are taken from one product against the union of the trial
+#: galleries (each pool image is multiplied once, however many trials draw
+#: it); above, each trial's product is computed on its own
+SHARED_DISTANCE_ENTRIES = 1 << 25
 _DEFAULT_DIRECTION = {'sysu': 't2v', 'regdb': 'v2t', 'llcm': 't2v'}
 
 
@@ -96,6 +102,13 @@ class VIReIDMetric(BaseMetric):
         rand_perm_file (str, optional): Explicit path of that file.
         prefix (str, optional): Metric name prefix; see above for the
             default.
+        exact_distances (bool): Compute every cosine distance as a float64
+            product. Defaults to False: float32 products, with the query rows
+            whose ranking float32 rounding could change recomputed in float64
+            (:mod:`vireid.evaluation.functional.certified`), which gives the
+            same metrics about twice as fast. Euclidean distances,
+            re-ranking and lazily computed (very large) trials always use
+            float64.
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         collect_dir (str, optional): mmengine's collect directory.
     """
@@ -114,6 +127,7 @@ class VIReIDMetric(BaseMetric):
                  data_root: Optional[str] = None,
                  rand_perm_file: Optional[str] = None,
                  prefix: Optional[str] = None,
+                 exact_distances: bool = False,
                  collect_device: str = 'cpu',
                  collect_dir: Optional[str] = None) -> None:
         if protocol not in _DEFAULT_DIRECTION:
@@ -170,6 +184,7 @@ class VIReIDMetric(BaseMetric):
         self.max_rank = int(max_rank)
         self.data_root = data_root
         self.rand_perm_file = rand_perm_file
+        self.exact_distances = bool(exact_distances)
         self.last_results: Optional[dict] = None
         self.log_table = True
         super().__init__(
@@ -313,15 +328,24 @@ class VIReIDMetric(BaseMetric):
                 f'candidates ({self._query_hint()})')
         galleries = self.draw_galleries(results, pool)
         feats = torch.stack([r['feature'] for r in results]).numpy()
-        feats = feats.astype(np.float64)
+        # (float32 -> float64 keeps NaN/inf: check before converting)
         if not np.isfinite(feats).all():
             bad = int(np.flatnonzero(~np.isfinite(feats).all(axis=1))[0])
             raise ValueError(
                 f'VIReIDMetric[{self.prefix}]: the feature of '
                 f"{results[bad]['rel_path']!r} has NaN/inf values")
-        # normalise once (row-wise, so identical to compute_distance on any
-        # row subset)
-        unit = l2_normalize(feats) if self.distance == 'cosine' else None
+        # feats stay float32: every distance function converts its input
+        # rows to float64 (exactly). Normalise once in float64 (row-wise, so
+        # identical to compute_distance on any row subset), only the rows
+        # some trial uses
+        unit = None
+        if self.distance == 'cosine':
+            used = np.unique(np.concatenate(
+                [np.asarray(query, dtype=np.intp)] +
+                [np.asarray(g, dtype=np.intp) for g in galleries]))
+            unit = _RowSubset(
+                l2_normalize(feats[used].astype(np.float64)), used,
+                len(results))
         pids = np.array([r['pid'] for r in results], dtype=np.int64)
         cams = np.array([r['camid'] for r in results], dtype=np.int64)
         q = np.asarray(query)
@@ -334,6 +358,13 @@ class VIReIDMetric(BaseMetric):
             rerank_kwargs['query_dist'] = nonnegative_distance(
                 feats[q], feats[q], self.distance)
 
+        # float32 products, certified (cosine only; not for re-ranking)
+        fast = unit is not None and not self.rerank and \
+            not self.exact_distances
+        q_unit32 = q_unit.astype(np.float32) if fast else None
+        shared = None if self.rerank else self._shared_distances(
+            feats, unit, q_unit, q_unit32, q, galleries)
+
         per_trial = []
         for trial_id, gallery in zip(self._trial_ids(), galleries):
             g = np.asarray(gallery)
@@ -341,7 +372,24 @@ class VIReIDMetric(BaseMetric):
                 raise ValueError(
                     f'VIReIDMetric[{self.prefix}]: trial {trial_id} drew an '
                     f'empty gallery')
-            if self.rerank:
+            num_exact = None
+            if shared is not None:
+                # this trial's part of the product against the union
+                union, union_dist = shared
+                cols = np.searchsorted(union, g)
+                if fast:
+                    # float32, gallery-major: the trial's rows are copied,
+                    # the transpose is a view
+                    distmat = union_dist[cols].T
+                    distmat, num_exact = certified_cosine_distance(
+                        q_unit, lambda: unit[g], pids[q], pids[g],
+                        dist32=distmat)
+                else:
+                    distmat = np.take(union_dist, cols, axis=1)
+            elif fast and q.size * g.size <= LAZY_DISTANCE_ENTRIES:
+                distmat, num_exact = certified_cosine_distance(
+                    q_unit, unit[g], pids[q], pids[g], q_unit32=q_unit32)
+            elif self.rerank:
                 from ..functional.rerank import k_reciprocal_rerank
                 distmat = k_reciprocal_rerank(feats[q], feats[g],
                                               self.distance, **rerank_kwargs)
@@ -362,6 +410,9 @@ class VIReIDMetric(BaseMetric):
             row.update(trial=trial_id, num_query=int(q.size),
                        num_gallery=int(g.size),
                        num_valid_queries=res['num_valid_queries'])
+            if num_exact is not None:
+                # query rows whose distances float32 could not certify
+                row['num_float64_rows'] = num_exact
             per_trial.append(row)
 
         keys = [k for k in RESULT_KEYS if k in per_trial[0]]
@@ -380,6 +431,7 @@ class VIReIDMetric(BaseMetric):
             feature=self.feature,
             distance=self.distance,
             rerank=bool(self.rerank),
+            exact_distances=self.exact_distances,
             trials=per_trial,
             mean=mean,
             std=std)
@@ -389,6 +441,39 @@ class VIReIDMetric(BaseMetric):
         metrics = {k: 100.0 * v for k, v in mean.items()}
         metrics.update({f'{k}_std': 100.0 * v for k, v in std.items()})
         return metrics
+
+    def _shared_distances(self, feats: np.ndarray,
+                          unit: Optional['_RowSubset'],
+                          q_unit: Optional[np.ndarray],
+                          q_unit32: Optional[np.ndarray], q: np.ndarray,
+                          galleries: Sequence[Sequence[int]]):
+        """``(union, distances)``: the distances of the queries to the union
+        of all trial galleries, when the trials share gallery images and the
+        matrix is small enough; ``None`` otherwise. With ``q_unit32`` (the
+        certified float32 path) the distances are the float32 product,
+        transposed (``(len(union), num_query)``).
+
+        Each entry is the same dot product (or Euclidean formula) as in a
+        per-trial matrix, so a trial's columns of it equal that trial's own
+        matrix up to the blocking of the matrix product (identical with
+        OpenBLAS, which never splits the feature dimension by output size).
+        """
+        sizes = [len(g) for g in galleries]
+        if len(galleries) < 2 or min(sizes) == 0 or any(
+                q.size * n > LAZY_DISTANCE_ENTRIES for n in sizes):
+            return None
+        union = np.unique(np.concatenate(
+            [np.asarray(g, dtype=np.intp) for g in galleries]))
+        if (union.size >= sum(sizes)
+                or q.size * union.size > SHARED_DISTANCE_ENTRIES):
+            return None  # no image is drawn twice, or too large
+        if q_unit32 is not None:
+            dist32 = unit[union].astype(np.float32) @ q_unit32.T
+            return union, np.negative(dist32, out=dist32)
+        if unit is not None:
+            return union, -(q_unit @ unit[union].T)
+        return union, compute_distance(feats[q], feats[union],
+                                       self.distance)
 
     #: What a degenerate distance matrix (every distance tied) does:
     #: ``'warn'`` (log a loud warning; training goes on) or ``'error'``.
@@ -526,6 +611,22 @@ def format_results_table(results: dict) -> str:
     body = [line(head), sep] + [line(r) for r in rows[:len(results['trials'])]]
     body += [sep] + [line(r) for r in rows[len(results['trials']):]]
     return '\n'.join([title] + body)
+
+
+class _RowSubset:
+    """Rows ``rows`` of an ``(n, dim)`` array, stored compactly and indexed
+    by their row numbers in the full array."""
+
+    def __init__(self, values: np.ndarray, rows: np.ndarray, n: int) -> None:
+        self.values = values
+        self.slot = np.full(n, -1, dtype=np.intp)
+        self.slot[rows] = np.arange(len(rows))
+
+    def __getitem__(self, idx: np.ndarray) -> np.ndarray:
+        slot = self.slot[idx]
+        if (slot < 0).any():
+            raise IndexError('row not among the stored rows')
+        return self.values[slot]
 
 
 def _scalar(value):

@@ -1,0 +1,182 @@
+# Copyright (c) vireid contributors. All rights reserved.
+"""Cosine distances from float32 products, certified against float64.
+
+A float32 matrix product is about twice as fast as a float64 one, but its
+rounding can reorder near-equal distances. The ranking metrics only depend on
+how every query's own-identity gallery items (the true matches, kept or
+removed by an exclusion rule) compare with the other items of its row: the
+order among a query's own items does not change the set of their ranks, and
+no other comparison enters CMC (plain or identity-de-duplicated), AP or INP.
+
+For L2-normalised rows ``q``, ``g`` rounded to float32 and multiplied with
+any summation order, the float32 result differs from the exact dot product by
+at most ``gamma_n * sum_i |q_i g_i| + (2u + u^2) * sum_i |q_i g_i|`` with
+``u = 2^-24`` and ``gamma_n = n u / (1 - n u)`` (Higham, *Accuracy and
+Stability of Numerical Algorithms*, 2nd ed., Eq. 3.5), and ``sum_i |q_i g_i|
+<= |q| |g| = 1``; the float64 product differs from the exact value by at most
+``n 2^-53``. So with ``bound`` the sum of both, any two entries whose float32
+values differ by more than ``2 * bound`` compare the same way in float64.
+
+:func:`certified_cosine_distance` computes the float32 matrix, finds the
+rows in which some own-identity item lies within ``2 * bound`` of an item of
+another identity, and recomputes exactly those rows in float64 (whole rows,
+so exact ties there break as ``np.argsort`` breaks them on the float64 row).
+Every other row keeps its float32 values (as float64): the metrics of the
+result equal those of the float64 matrix. Rows whose float32 values span no
+more than ``2 * bound`` (collapsed features) are recomputed too, so the
+degenerate-distance warning sees float64 values there.
+"""
+from typing import Callable, Optional, Tuple, Union
+
+import numpy as np
+
+from .ranking import _count_less
+
+#: unit roundoff of float32 / float64
+_U32 = 2.0**-24
+_U64 = 2.0**-53
+
+
+def float32_product_bound(dim: int) -> float:
+    """Largest difference between a float32 and a float64 dot product of two
+    unit vectors of length ``dim`` (rounded to float32, any summation order),
+    including the rounding of both to float32 and the float64 product's own
+    error.
+
+    Args:
+        dim (int): Feature dimension.
+
+    Returns:
+        float: The bound (``~dim * 6e-8``).
+    """
+    n = max(int(dim), 1)
+    if n * _U32 >= 0.5:
+        return float('inf')
+    gamma = n * _U32 / (1.0 - n * _U32)
+    # (1 + u)^2 on the float32 inputs' magnitudes, the inputs' own rounding,
+    # float64 product error, norms of float64 unit rows (1 +- n 2^-53) and a
+    # margin for float32 underflow
+    return 1.001 * (gamma * (1 + _U32)**2 + 2 * _U32 + _U32**2) + \
+        4 * n * _U64 + 1e-30
+
+
+#: up to this many own-identity items per query, :func:`uncertain_rows`
+#: compares every row with each of them instead of sorting the rows
+SMALL_OWN = 8
+
+
+def _uncertain_by_passes(dist32: np.ndarray, own: np.ndarray,
+                         r_idx: np.ndarray, c_idx: np.ndarray,
+                         counts: np.ndarray, width: float) -> np.ndarray:
+    """:func:`uncertain_rows` by one pass over the matrix per own-item slot
+    (for few own items per query)."""
+    num_q = dist32.shape[0]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    slots = np.full((num_q, int(counts.max())), np.inf, dtype=np.float32)
+    slots[r_idx, np.arange(r_idx.size) - starts[r_idx]] = dist32[r_idx,
+                                                                 c_idx]
+    # float32 subtraction rounds monotonically: |v - t| <= 2 * bound gives
+    # a rounded difference <= the float32 width rounded up
+    width32 = np.nextafter(np.float32(width), np.float32(np.inf))
+    near = np.zeros(dist32.shape, dtype=bool)
+    diff = np.empty_like(dist32)
+    for k in range(slots.shape[1]):
+        np.subtract(dist32, slots[:, k:k + 1], out=diff)
+        np.abs(diff, out=diff)
+        near |= diff <= width32  # (inf slots: never near)
+    near &= ~own
+    return near.any(axis=1)
+
+
+def uncertain_rows(dist32: np.ndarray, own: np.ndarray,
+                   bound: float) -> np.ndarray:
+    """Rows whose float32 distances may rank an own-identity item against
+    another item differently from float64.
+
+    Args:
+        dist32 (ndarray): ``(num_query, num_gallery)`` float32 distances.
+        own (ndarray): Same shape, bool: the gallery item has the query's
+            identity.
+        bound (float): :func:`float32_product_bound`.
+
+    Returns:
+        ndarray: Bool per row, True where the row must be recomputed.
+    """
+    num_q, num_g = dist32.shape
+    width = 2.0 * bound * (1.0 + 1e-6)
+    spread = dist32.max(axis=1).astype(np.float64) - dist32.min(axis=1)
+    unsure = spread <= width  # (nearly) constant rows: exact values
+    r_idx, c_idx = np.nonzero(own)
+    if r_idx.size == 0:
+        return unsure
+    counts = np.bincount(r_idx, minlength=num_q)
+    width_max = int(counts.max())
+    if width_max <= SMALL_OWN:
+        return unsure | _uncertain_by_passes(dist32, own, r_idx, c_idx,
+                                             counts, width)
+    t = dist32[r_idx, c_idx].astype(np.float64)
+    lo, hi = t - width, t + width
+    srt = np.sort(dist32, axis=1)
+    # items v with lo < v < hi ... counted as [lo, hi): every v within
+    # `2 * bound` of t is in it
+    in_window = (_count_less(srt, r_idx, hi.astype(np.float64)) -
+                 _count_less(srt, r_idx, lo.astype(np.float64)))
+    # own items in the same window (pairwise among the row's own items)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pad = np.full((num_q, width_max), np.nan)
+    pad[r_idx, np.arange(r_idx.size) - starts[r_idx]] = t
+    own_vals = pad[r_idx]  # (pairs, width_max)
+    own_in = ((own_vals >= lo[:, None]) & (own_vals < hi[:, None])).sum(1)
+    bad = in_window > own_in
+    unsure[r_idx[bad]] = True
+    return unsure
+
+
+def certified_cosine_distance(
+        q_unit: np.ndarray,
+        g_unit: Union[np.ndarray, Callable[[], np.ndarray]],
+        q_pids: np.ndarray,
+        g_pids: np.ndarray,
+        dist32: Optional[np.ndarray] = None,
+        q_unit32: Optional[np.ndarray] = None,
+        g_unit32: Optional[np.ndarray] = None) -> Tuple[np.ndarray, int]:
+    """``-(q . g)`` of unit rows from a float32 product, with the rows that
+    float32 could rank differently recomputed in float64 (see the module
+    text): every ranking metric of the result equals that of
+    ``-(q_unit @ g_unit.T)``.
+
+    Args:
+        q_unit (ndarray): ``(num_query, dim)`` float64 L2-normalised rows.
+        g_unit (ndarray | callable): ``(num_gallery, dim)`` float64
+            L2-normalised rows, or a function returning them (called only
+            when some row must be recomputed and ``dist32`` is given).
+        q_pids, g_pids (ndarray): Identities (the true matches of a query
+            are the gallery items of its identity).
+        dist32 (ndarray, optional): The float32 distances, if already
+            computed (e.g. columns of a product against a larger gallery;
+            any memory layout).
+        q_unit32, g_unit32 (ndarray, optional): float32 copies of the rows,
+            if already made.
+
+    Returns:
+        tuple: ``(distances, num_recomputed)``: float64 ``(num_query,
+        num_gallery)`` distances and the number of rows computed in float64.
+    """
+    if dist32 is None:
+        if callable(g_unit):
+            g_unit = g_unit()
+        if q_unit32 is None:
+            q_unit32 = q_unit.astype(np.float32)
+        if g_unit32 is None:
+            g_unit32 = g_unit.astype(np.float32)
+        dist32 = q_unit32 @ g_unit32.T
+        np.negative(dist32, out=dist32)
+    bound = float32_product_bound(q_unit.shape[1])
+    own = np.asarray(q_pids)[:, None] == np.asarray(g_pids)[None, :]
+    rows = np.flatnonzero(uncertain_rows(dist32, own, bound))
+    dist = dist32.astype(np.float64, order='C')
+    if rows.size:
+        if callable(g_unit):
+            g_unit = g_unit()
+        dist[rows] = -(q_unit[rows] @ g_unit.T)
+    return dist, int(rows.size)
