@@ -31,7 +31,7 @@ time, peak RSS and the fitted growth exponent of time in (Q x G).
 Usage::
 
     python benchmarks/eval_speed.py [--repeats 3] [--rank-cy-source F.pyx]
-        [--previous tests/test_evaluation/ranking_v0.py]
+        [--previous OLD_RANKING.py]
     python benchmarks/eval_speed.py --metric-path
     python benchmarks/eval_speed.py --scaling
 """
@@ -380,9 +380,10 @@ def main(argv=None):
     parser.add_argument('--skip-loop', action='store_true')
     parser.add_argument(
         '--previous', default=None, metavar='FILE.py',
-        help='also time the evaluate_ranking of this file (e.g. '
-        'tests/test_evaluation/ranking_v0.py, the implementation before '
-        'the evalspeed changes) on the same matrices in the same run')
+        help='also time the evaluate_ranking of this file (e.g. an older '
+        'plugins/vireid/evaluation/functional/ranking.py taken with '
+        '`git show REV:PATH > old.py`) on the same matrices in the same '
+        'run, and check that the results are identical')
     parser.add_argument('--metric-path', action='store_true')
     parser.add_argument('--scaling', action='store_true')
     parser.add_argument('--scaling-one', type=int, nargs=2,
