@@ -88,32 +88,59 @@ def _batches(rows, p=4, k=2):
 
 
 def train_tiny(overrides=None, iters=24, spread=0.3, noise=0.2, lr=0.05):
-    """Train the tiny ICRE; return the logged values of every step."""
+    """Train the tiny ICRE; return the logged values of every step.
+
+    Runs on one torch thread: the outcome of a few dozen steps depends on
+    the summation order, hence on the thread count, which earlier tests in
+    the same process may have changed.
+    """
     init_default_scope('vireid')
-    torch.manual_seed(0)
-    cfg = copy.deepcopy(TINY)
-    cfg.update(copy.deepcopy(overrides or {}))
-    model = MODELS.build(cfg)
-    model.init_weights()
-    model.train()
-    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=lr,
-                                         momentum=0.9, nesterov=True,
-                                         weight_decay=5e-4))
-    it = _batches(_data(spread, noise))
-    return [{k: float(v) for k, v in model.train_step(next(it), optim).items()}
-            for _ in range(iters)]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        cfg = copy.deepcopy(TINY)
+        cfg.update(copy.deepcopy(overrides or {}))
+        model = MODELS.build(cfg)
+        model.init_weights()
+        model.train()
+        optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=lr,
+                                             momentum=0.9, nesterov=True,
+                                             weight_decay=5e-4))
+        it = _batches(_data(spread, noise))
+        return [{k: float(v)
+                 for k, v in model.train_step(next(it), optim).items()}
+                for _ in range(iters)]
+    finally:
+        torch.set_num_threads(threads)
 
 
-def pinned(history, tail=6):
-    """Which of the two losses sit on their hinge constant at the end."""
+def pinned(history, tail=8):
+    """Which of the two losses sit on their hinge constant at the end.
+
+    A loss is pinned when its last ``tail`` values stay in a narrow band
+    (range < 0.05) around its constant: the triplet around the margin
+    (within 20 %), ICG around rho with the diversity hinge saturated
+    (diversity > 0.9 rho); or when the pre-BN enhanced feature has collapsed
+    (mean negative distance < 5 % of the feature norm). A triplet on
+    BN(f_enh) that learns is noisy from batch to batch (0 to ~1 on this
+    set), so "below the margin in every step" is not the test; sitting on
+    the constant is.
+    """
     last = history[-tail:]
-    tri = sum(h['enh.loss_triplet'] for h in last) / tail
+    tri = [h['enh.loss_triplet'] for h in last]
     icg = [h['loss_icg'] for h in last]
     div = sum(h['icg.diversity'] for h in last) / tail
+    collapsed = (history[-1]['enh.stat_dneg'] <
+                 0.05 * history[-1]['enh.stat_norm'])
     out = []
-    if tri > 0.8 * MARGIN:  # not clearly below the margin
-        out.append(f'enh.loss_triplet={tri:.3f} (margin {MARGIN})')
-    if div > 0.9 * RHO or max(icg) - min(icg) < 0.01:
+    mean_tri = sum(tri) / tail
+    if collapsed or (abs(mean_tri - MARGIN) < 0.2 * MARGIN
+                     and max(tri) - min(tri) < 0.05):
+        out.append(f'enh.loss_triplet={mean_tri:.3f} (margin {MARGIN}, '
+                   f'range {max(tri) - min(tri):.3f}, collapsed '
+                   f'{collapsed})')
+    if collapsed or div > 0.9 * RHO or max(icg) - min(icg) < 0.01:
         out.append(f'loss_icg={sum(icg) / tail:.3f} (diversity {div:.3f}, '
                    f'range {max(icg) - min(icg):.4f}; rho {RHO})')
     return out
@@ -123,9 +150,14 @@ def pinned(history, tail=6):
 def test_fix_switches_learn_on_tiny_set(overrides):
     history = train_tiny(overrides)
     assert pinned(history) == [], pinned(history)
-    first = history[0]['enh.loss_triplet']
-    assert history[-1]['enh.stat_dneg'] > history[-1]['enh.stat_dpos']
-    assert sum(h['enh.loss_triplet'] for h in history[-6:]) / 6 < first / 3
+    # and it learns: identities separate in the pre-BN enhanced feature,
+    # the triplet and ICG end well below where they started
+    end = history[-1]
+    assert end['enh.stat_dneg'] > 1.5 * end['enh.stat_dpos']
+    tail = history[-8:]
+    assert sum(h['enh.loss_triplet'] for h in tail) / 8 < \
+        history[0]['enh.loss_triplet'] / 3
+    assert sum(h['loss_icg'] for h in tail) / 8 < 0.7 * history[0]['loss_icg']
 
 
 @pytest.mark.parametrize('overrides', [OLD, {}], ids=['old', 'class'])
