@@ -196,6 +196,73 @@ def test_iip_loss():
                                          abs=1e-7)
 
 
+def test_iip_probe_supervised_oracle_and_gradients():
+    g = torch.Generator().manual_seed(5)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    modality = torch.tensor([0, 1, 0, 1, 0, 1])
+    maps = {k: (torch.rand(6, 4, 3, 2, generator=g) + 0.01).requires_grad_()
+            for k in ('f', 'f_p', 'f_in', 'f_in_p')}
+    off = IIPLoss(4, 3, loss_weight=0.1)
+    sup = IIPLoss(4, 3, loss_weight=0.1, probe='supervised', probe_weight=0.5)
+    sup.load_state_dict(off.state_dict())
+    c_off = off.components(maps, labels, modality)
+    c_sup = sup.components(maps, labels, modality)
+    # same L_F / L_IN values; the probe CE is the CE of C(GeM(F))
+    assert c_sup['entropy'].item() == pytest.approx(c_off['entropy'].item())
+    assert c_sup['centroid'].item() == pytest.approx(c_off['centroid'].item())
+    logits = off.classifier(off._gem(maps['f'])).tolist()
+    ce = sum(-math.log(softmax_row(r)[y])
+             for r, y in zip(logits, labels.tolist())) / 6
+    assert c_sup['probe'].item() == pytest.approx(ce, rel=1e-5)
+    total = sup(maps, labels, modality)
+    assert total.item() == pytest.approx(
+        0.1 * (c_off['entropy'].item() + c_off['centroid'].item()) + 0.5 * ce,
+        rel=1e-5)
+    # the probe CE trains C only; L_F reaches the maps, not C
+    total.backward()
+    grads = {k: maps[k].grad.clone() for k in maps}
+    for m in maps.values():
+        m.grad = None
+    off(maps, labels, modality).backward()
+    for k in maps:
+        torch.testing.assert_close(grads[k], maps[k].grad)
+    sup.classifier.weight.grad = None
+    (0.5 * sup.components(maps, labels, modality)['probe']).backward()
+    ce_only = sup.classifier.weight.grad.clone()
+    sup.classifier.weight.grad = None
+    sup(maps, labels, modality).backward()
+    torch.testing.assert_close(sup.classifier.weight.grad, ce_only)
+    with pytest.raises(ValueError, match='probe'):
+        IIPLoss(4, 3, probe='labels')
+
+
+def test_iip_official_probe_flattens_under_weight_decay():
+    """IDKL's probe: once the hinge holds, weight decay flattens C (L_F = 0
+    for good); the supervised probe keeps classifying."""
+    torch.manual_seed(0)
+    n_cls = 6
+    labels = torch.arange(n_cls).repeat_interleave(2)
+    modality = torch.tensor([0, 1] * n_cls)
+    f = torch.rand(2 * n_cls, 8, 2, 2) + torch.eye(8)[labels % 8][:, :, None,
+                                                                   None]
+    # purified = raw: both hinges sit at 0, so L_F gives C no gradient
+    maps = dict(f=f, f_p=f.clone(), f_in=f, f_in_p=f.clone())
+    entropies = {}
+    for probe in ('official', 'supervised'):
+        loss_mod = IIPLoss(8, n_cls, probe=probe)
+        opt = torch.optim.Adam(loss_mod.parameters(), lr=0.05,
+                               weight_decay=5e-3)
+        for _ in range(60):
+            opt.zero_grad()
+            loss_mod(maps, labels, modality).backward()
+            opt.step()
+        with torch.no_grad():
+            entropies[probe] = loss_mod._entropy(
+                loss_mod.classifier(loss_mod._gem(f))).mean().item()
+    assert entropies['official'] > 0.99 * math.log(n_cls)
+    assert entropies['supervised'] < 0.5 * math.log(n_cls)
+
+
 def test_modality_ce_pseudo_label():
     modality = torch.tensor([1, 0, 1, 0, 1, 0, 1, 0])
     # roll(repeat_interleave(first half, 2), -1)
