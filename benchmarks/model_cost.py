@@ -16,7 +16,9 @@ attention products of ``aten::scaled_dot_product_attention`` (``Q K^T`` and
 out-projection). Without them the attention products (and, on the fused
 path, the whole attention block) go uncounted. Throughput is the median of
 ``--repeats`` timed batches after warm-up, with the configured number of
-torch threads.
+torch threads. The configs are timed round-robin (one batch of each config
+per round), so a load that comes and goes on a shared machine reaches every
+config alike and the ratios stay meaningful.
 """
 import argparse
 import os.path as osp
@@ -77,7 +79,9 @@ def count_flops(module, inputs) -> int:
     return int(analyzer.total())
 
 
-def measure(config: str, size, batch: int, repeats: int) -> dict:
+def build(config: str, size) -> dict:
+    """The config's test-time model as ``x -> BN feature``, its parameters
+    (without classifiers and the auxiliary MPFR head) and GFLOPs."""
     import torch
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -87,8 +91,6 @@ def measure(config: str, size, batch: int, repeats: int) -> dict:
     init_default_scope('vireid')
     model = MODELS.build(cfg.model)
     model.eval()
-    # parameters inference uses: training-only classifiers and the
-    # auxiliary MPFR head are left out
     params = sum(p.numel() for n, p in model.named_parameters()
                  if 'classifier' not in n and 'aux_head' not in n)
     h, w = size
@@ -105,20 +107,31 @@ def measure(config: str, size, batch: int, repeats: int) -> dict:
             return out[0].pred_feature['bn']
 
     wrapped = Wrapped(model).eval()
-    x1 = torch.randn(1, 3, h, w)
     with torch.no_grad():
-        flops = count_flops(wrapped, (x1, )) / 1e9
-    xb = torch.randn(batch, 3, h, w)
-    times = []
+        flops = count_flops(wrapped, (torch.randn(1, 3, h, w), )) / 1e9
+    return dict(config=config, params_m=params / 1e6, gflops=flops,
+                module=wrapped)
+
+
+def measure(configs, size, batch: int, repeats: int) -> list:
+    """Rows of :func:`build` plus ``img_s``: the median over ``repeats``
+    rounds, each round timing one batch of every config in turn (after two
+    warm-up rounds)."""
+    import torch
+    rows = [build(c, size) for c in configs]
+    xb = torch.randn(batch, 3, *size)
+    times = [[] for _ in rows]
     with torch.no_grad():
         for i in range(repeats + 2):
-            t0 = time.perf_counter()
-            wrapped(xb)
-            if i >= 2:
-                times.append(time.perf_counter() - t0)
-    med = statistics.median(times)
-    return dict(config=config, params_m=params / 1e6, gflops=flops,
-                img_s=batch / med)
+            for row, ts in zip(rows, times):
+                t0 = time.perf_counter()
+                row['module'](xb)
+                if i >= 2:
+                    ts.append(time.perf_counter() - t0)
+    for row, ts in zip(rows, times):
+        del row['module']
+        row['img_s'] = batch / statistics.median(ts)
+    return rows
 
 
 def main(argv=None) -> list:
@@ -133,8 +146,7 @@ def main(argv=None) -> list:
     import torch
     if args.threads:
         torch.set_num_threads(args.threads)
-    rows = [measure(c, args.size, args.batch, args.repeats)
-            for c in args.configs]
+    rows = measure(args.configs, args.size, args.batch, args.repeats)
     ref = rows[0]
     print(f'input {args.size[0]}x{args.size[1]}, batch {args.batch}, '
           f'{torch.get_num_threads()} CPU threads; ratios vs {ref["config"]}')
