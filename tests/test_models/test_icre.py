@@ -67,7 +67,7 @@ def _grad_ok(p):
 
 
 STATS = {f'{b}.stat_{k}' for b in ('deep', 'enh')
-         for k in ('norm', 'dpos', 'dneg', 'cpos', 'cneg')}
+         for k in ('norm', 'dpos', 'dneg', 'cpos', 'cneg', 'bn_scale')}
 ICG_TERMS = {'icg.gap', 'icg.pull', 'icg.diversity'}
 
 
@@ -86,6 +86,9 @@ def test_full_icre_three_modes(tiny_batch):
     } | STATS | ICG_TERMS
     # logged statistics are detached and hold no 'loss' (not summed)
     assert not any(losses[k].requires_grad for k in STATS | ICG_TERMS)
+    for name, head in (('deep', model.head), ('enh', model.enh_head)):
+        torch.testing.assert_close(losses[f'{name}.stat_bn_scale'],
+                                   head.bn.weight.detach().abs().mean())
     assert all(torch.isfinite(v) for v in losses.values())
     assert losses['loss_icg'] > 0
     sum(v for k, v in losses.items() if 'loss' in k).backward()

@@ -161,7 +161,8 @@ class ICRE(VIReIDModel):
             concatenation. Defaults to True [RECON].
         log_stats (bool): Add :func:`feature_stats` of the pre-BN deep and
             enhanced features to the loss dict (``deep.stat_*``,
-            ``enh.stat_*``; logged, not optimised). Defaults to True.
+            ``enh.stat_*``; logged, not optimised), and each BNNeck's mean
+            ``|gamma|`` (``*.stat_bn_scale``). Defaults to True.
         data_preprocessor (dict | nn.Module, optional): See
             :class:`VIReIDModel`.
         flip_test (bool): Flip test-time augmentation.
@@ -513,11 +514,17 @@ class ICRE(VIReIDModel):
         if self.log_stats:
             labels = BNNeckHead.gather_labels(data_samples,
                                               br['deep']['pool'].device)
-            for name in ('deep', 'enh'):
+            for name, head in (('deep', self.head), ('enh', self.enh_head)):
                 if br[name] is not None:
                     losses.update(
                         _prefixed(name,
                                   feature_stats(br[name]['pool'], labels)))
+                    bn = getattr(head, 'bn', None)
+                    if getattr(bn, 'weight', None) is not None:
+                        # BN-side losses can shrink the BNNeck scale to 0
+                        # (then BN(f) is constant: README, issue #10)
+                        losses[f'{name}.stat_bn_scale'] = \
+                            bn.weight.detach().abs().mean()
         return losses
 
     def predict(self,
