@@ -122,7 +122,8 @@ def pinned(history, tail=8):
     (range < 0.05) around its constant: the triplet around the margin
     (within 20 %), ICG around rho with the diversity hinge saturated
     (diversity > 0.9 rho); or when the pre-BN enhanced feature has collapsed
-    (mean negative distance < 5 % of the feature norm). A triplet on
+    (mean negative distance < 5 % of the feature norm) or the enhanced
+    BNNeck's mean ``|gamma|`` fell below 0.05. A triplet on
     BN(f_enh) that learns is noisy from batch to batch (0 to ~1 on this
     set), so "below the margin in every step" is not the test; sitting on
     the constant is.
@@ -131,8 +132,12 @@ def pinned(history, tail=8):
     tri = [h['enh.loss_triplet'] for h in last]
     icg = [h['loss_icg'] for h in last]
     div = sum(h['icg.diversity'] for h in last) / tail
+    # a collapsed pre-BN feature, or a BNNeck scale shrunk to ~0 (then
+    # BN(f_enh) is constant although the pre-BN feature is not: the +MPFR
+    # row's failure with its triplet on BN, projects/icre/README.md)
     collapsed = (history[-1]['enh.stat_dneg'] <
-                 0.05 * history[-1]['enh.stat_norm'])
+                 0.05 * history[-1]['enh.stat_norm']
+                 or history[-1]['enh.stat_bn_scale'] < 0.05)
     out = []
     mean_tri = sum(tri) / tail
     if collapsed or (abs(mean_tri - MARGIN) < 0.2 * MARGIN
