@@ -56,8 +56,10 @@ model = dict(
         output='residual',
         distill=dict(weight=1.0, temperature=4.0)),
     loss_icg=dict(type='ICGLoss', margin=0.3, normalize=True, loss_weight=1.0),
-    # issue #10: ICG and the enhanced triplet act on BN(f_enh), which is
-    # batch-standardised and cannot shrink to one point ('pool' collapses)
+    # issue #10: ICG and the enhanced triplet act on BN(f_enh): its batch
+    # standardisation keeps the pre-BN feature from being pulled to one
+    # point ('pool' collapses); only the BN scale can still shrink, logged
+    # as *.stat_bn_scale (projects/icre/README.md)
     icg_feature='bn',
     enh_metric_feature='bn',
     test_feature='enh')

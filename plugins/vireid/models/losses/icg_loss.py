@@ -47,9 +47,10 @@ class ICGLoss(BaseModule):
     A note on collapse: with (a) + (b) weighted against the bounded hinge
     (c), putting every feature on one point gives ``loss = margin`` exactly
     (a = b = 0, c = margin), a trivial minimum whenever the spread state
-    costs more. The BNNeck output is batch-standardised and cannot
-    collapse to one point (``ICRE(icg_feature='bn')``, what the ICRE
-    configs use since issue #10; see ``projects/icre/README.md``).
+    costs more. On the BNNeck output (``ICRE(icg_feature='bn')``, what
+    the ICRE configs use since issue #10) the batch standardisation keeps
+    the features from being pulled to one point, unless the BN scale
+    itself shrinks to 0 (see ``projects/icre/README.md``).
 
     Identities seen in one modality only are **skipped** for (a) and (b)
     (their other-modality centre does not exist; their samples do not count

@@ -118,9 +118,10 @@ class ICRE(VIReIDModel):
     (``configs/_base_/models/icre_r50.py``) use the fix:
     ``SDCEHead(output='residual')`` (``f_enh = GeM(X_deep +
     BN(Conv1x1(tokens)))``) with ``enh_metric_feature='bn'`` and
-    ``icg_feature='bn'`` (the batch-standardised BNNeck output cannot
-    shrink to one point); see ``projects/icre/README.md`` for the
-    diagnosis, the candidates tried and the seed table.
+    ``icg_feature='bn'`` (batch standardisation keeps the pre-BN feature
+    from being pulled to one point; the BNNeck scale can still shrink to
+    0, which ``*.stat_bn_scale`` logs); see ``projects/icre/README.md``
+    for the diagnosis, the candidates tried and the seed table.
 
     Args:
         backbone (dict | nn.Module): Backbone returning a tuple of maps.
