@@ -79,9 +79,9 @@ def count_flops(module, inputs) -> int:
     return int(analyzer.total())
 
 
-def build(config: str, size) -> dict:
-    """The config's test-time model as ``x -> BN feature``, its parameters
-    (without classifiers and the auxiliary MPFR head) and GFLOPs."""
+def build(config: str, size) -> tuple:
+    """The config's row (parameters without classifiers and the auxiliary
+    MPFR head, GFLOPs) and its test-time model as ``x -> BN feature``."""
     import torch
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -109,8 +109,7 @@ def build(config: str, size) -> dict:
     wrapped = Wrapped(model).eval()
     with torch.no_grad():
         flops = count_flops(wrapped, (torch.randn(1, 3, h, w), )) / 1e9
-    return dict(config=config, params_m=params / 1e6, gflops=flops,
-                module=wrapped)
+    return dict(config=config, params_m=params / 1e6, gflops=flops), wrapped
 
 
 def measure(configs, size, batch: int, repeats: int) -> list:
@@ -118,20 +117,19 @@ def measure(configs, size, batch: int, repeats: int) -> list:
     rounds, each round timing one batch of every config in turn (after two
     warm-up rounds)."""
     import torch
-    rows = [build(c, size) for c in configs]
+    rows, modules = zip(*(build(c, size) for c in configs))
     xb = torch.randn(batch, 3, *size)
     times = [[] for _ in rows]
     with torch.no_grad():
         for i in range(repeats + 2):
-            for row, ts in zip(rows, times):
+            for module, ts in zip(modules, times):
                 t0 = time.perf_counter()
-                row['module'](xb)
+                module(xb)
                 if i >= 2:
                     ts.append(time.perf_counter() - t0)
     for row, ts in zip(rows, times):
-        del row['module']
         row['img_s'] = batch / statistics.median(ts)
-    return rows
+    return list(rows)
 
 
 def main(argv=None) -> list:
