@@ -196,6 +196,40 @@ def test_iip_loss():
                                          abs=1e-7)
 
 
+def test_iip_centroid_term_skips_single_modality_identities():
+    """L_IN averages over the identities that have both modalities only,
+    whatever the label values and their order in the batch; with none it
+    is 0 and its gradient finite."""
+    g = torch.Generator().manual_seed(11)
+    labels = torch.tensor([12, 3, 7, 12, 3, 40, 7, 12, 9])
+    modality = torch.tensor([0, 1, 0, 1, 0, 1, 1, 0, 0])
+    maps = {k: torch.rand(9, 4, 3, 2, generator=g) + 0.01
+            for k in ('f', 'f_p', 'f_in', 'f_in_p')}
+    loss_mod = IIPLoss(4, 50, centroid_margin=0.05)
+
+    def gaps(m):
+        vec = loss_mod._gem(m).double()
+        out = {}
+        for y in sorted(set(labels.tolist())):
+            v = vec[(labels == y) & (modality == 0)]
+            i = vec[(labels == y) & (modality == 1)]
+            if len(v) and len(i):  # 40 and 9 have one modality only
+                out[y] = float((v.mean(0) - i.mean(0) + 1e-6).norm())
+        return out
+
+    gap, gap_p = gaps(maps['f_in']), gaps(maps['f_in_p'])
+    assert sorted(gap) == [3, 7, 12]
+    want = sum(max(gap_p[y] - gap[y] + 0.05, 0.0) for y in gap) / 3
+    got = loss_mod.components(maps, labels, modality)['centroid']
+    assert got.item() == pytest.approx(want, rel=1e-5, abs=1e-7)
+
+    maps = {k: v.clone().requires_grad_() for k, v in maps.items()}
+    none = loss_mod.components(maps, labels, torch.zeros(9, dtype=torch.long))
+    assert none['centroid'].item() == 0.0
+    none['centroid'].backward()
+    assert torch.isfinite(maps['f_in_p'].grad).all()
+
+
 def test_iip_probe_supervised_oracle_and_gradients():
     g = torch.Generator().manual_seed(5)
     labels = torch.tensor([0, 0, 1, 1, 2, 2])

@@ -404,18 +404,37 @@ class IIPLoss(BaseModule):
         return -(logp.exp() * logp).sum(1)
 
     def _centroid_gaps(self, x: torch.Tensor, labels: torch.Tensor,
-                       modality: torch.Tensor) -> torch.Tensor:
-        gaps = []
-        for y in torch.unique(labels):
-            v = x[(labels == y) & (modality == 0)]
-            i = x[(labels == y) & (modality == 1)]
-            if len(v) and len(i):
-                gaps.append(
-                    F.pairwise_distance(
-                        v.mean(0, keepdim=True),
-                        i.mean(0, keepdim=True),
-                        eps=self.dist_eps))
-        return torch.cat(gaps) if gaps else x.new_zeros(0)
+                       modality: torch.Tensor
+                       ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """V/I centroid distance of every identity of the batch, without a
+        host-device sync (no ``unique``, no boolean indexing, no Python
+        loop over identities).
+
+        The identities are given compact codes by a sort; the per-identity
+        V and I sums are one-hot matrix products (deterministic on CUDA,
+        unlike ``index_add_``). There are at most ``N`` identities, so the
+        outputs have ``N`` slots.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``gaps`` (``[N]``) and ``valid``
+            (``[N]`` bool: the slot is an identity with both modalities).
+        """
+        n = labels.numel()
+        sorted_labels, order = labels.sort()
+        starts = torch.ones_like(sorted_labels, dtype=torch.bool)
+        starts[1:] = sorted_labels[1:] != sorted_labels[:-1]
+        codes = torch.empty_like(order).scatter_(
+            0, order, starts.long().cumsum(0) - 1)
+        member = codes.unsqueeze(0) == torch.arange(
+            n, device=codes.device).unsqueeze(1)  # [slot, sample]
+        means, counts = [], []
+        for value in (0, 1):
+            onehot = (member & (modality == value).unsqueeze(0)).to(x.dtype)
+            count = onehot.sum(dim=1)
+            means.append((onehot @ x) / count.clamp(min=1).unsqueeze(1))
+            counts.append(count)
+        gaps = F.pairwise_distance(means[0], means[1], eps=self.dist_eps)
+        return gaps, (counts[0] > 0) & (counts[1] > 0)
 
     def components(self, maps: Dict[str, torch.Tensor], labels: torch.Tensor,
                    modality: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -445,14 +464,14 @@ class IIPLoss(BaseModule):
         h_fp = self._entropy(F.linear(self._gem(maps['f_p']), weight))
         l_f = (torch.exp(F.relu(h_fp - h_f + self.entropy_margin)) -
                1).mean()
-        gap_in = self._centroid_gaps(self._gem(maps['f_in']), labels,
-                                     modality)
-        gap_in_p = self._centroid_gaps(self._gem(maps['f_in_p']), labels,
-                                       modality)
-        if gap_in.numel():
-            l_in = F.relu(gap_in_p - gap_in + self.centroid_margin).mean()
-        else:
-            l_in = l_f * 0.0
+        gap_in, valid = self._centroid_gaps(self._gem(maps['f_in']), labels,
+                                            modality)
+        gap_in_p, _ = self._centroid_gaps(self._gem(maps['f_in_p']), labels,
+                                          modality)
+        # mean over the identities with both modalities (0 when none)
+        hinge = F.relu(gap_in_p - gap_in + self.centroid_margin)
+        l_in = torch.where(valid, hinge, hinge.new_zeros(())).sum() / \
+            valid.sum().clamp(min=1)
         out = dict(entropy=l_f, centroid=l_in)
         if self.probe == 'supervised':
             out['probe'] = F.cross_entropy(
