@@ -32,7 +32,7 @@ Usage::
 
     python benchmarks/eval_speed.py [--repeats 3] [--rank-cy-source F.pyx]
         [--previous OLD_RANKING.py]
-    python benchmarks/eval_speed.py --metric-path
+    python benchmarks/eval_speed.py --metric-path [--device cuda]
     python benchmarks/eval_speed.py --scaling
 """
 import argparse
@@ -260,8 +260,10 @@ def run_case(name, trials, repeats, rank_cy, evaluate_rank, oracle,
     return row
 
 
-def metric_path(repeats):
-    """compute_metrics vs its ranking core on SYSU-sized 2048-d results."""
+def metric_path(repeats, device=None):
+    """compute_metrics vs its ranking core on SYSU-sized 2048-d results
+    (``device``: ``VIReIDMetric(distance_device=...)``, where the float32
+    products are computed)."""
     import torch
 
     from vireid.evaluation.metrics import VIReIDMetric
@@ -279,10 +281,11 @@ def metric_path(repeats):
             rel_path=f'cam{cam}/{pid:04d}/{i:05d}.jpg'))
     import vireid.evaluation.metrics.vireid_metric as vm
     orig = vm.evaluate_ranking
-    print('\n== metric path: SYSU all-search, 10 trials, 2048-d ==')
+    print(f'\n== metric path: SYSU all-search, 10 trials, 2048-d; float32 '
+          f'products on {device or "the CPU (numpy)"} ==')
     out = {}
     for exact in (False, True):
-        metric = VIReIDMetric(exact_distances=exact)
+        metric = VIReIDMetric(exact_distances=exact, distance_device=device)
         metric.log_table = False
         core = []
 
@@ -385,6 +388,11 @@ def main(argv=None):
         '`git show REV:PATH > old.py`) on the same matrices in the same '
         'run, and check that the results are identical')
     parser.add_argument('--metric-path', action='store_true')
+    parser.add_argument(
+        '--device', default=None,
+        help="with --metric-path: VIReIDMetric's distance_device, where the "
+        "certified float32 products run (e.g. 'cuda'); default numpy on "
+        'the CPU')
     parser.add_argument('--scaling', action='store_true')
     parser.add_argument('--scaling-one', type=int, nargs=2,
                         help=argparse.SUPPRESS)
@@ -394,7 +402,7 @@ def main(argv=None):
     if args.scaling:
         return scaling()
     if args.metric_path:
-        return metric_path(args.repeats)
+        return metric_path(args.repeats, args.device)
     print(f'numpy {np.__version__}')
     rank_cy, why = build_rank_cy(args.rank_cy_source)
     print(f'torchreid rank_cy: {"available, " if rank_cy else "NOT timed: "}'

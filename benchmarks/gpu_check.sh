@@ -11,8 +11,8 @@
 # all (MAX_SYNCS 0: a sync fails the check loudly and the script exits
 # non-zero at the end). ICRE, IDKL and MTRL are counted but not bounded:
 # code outside the sync-free work still syncs (ICRE's feature_stats
-# logging, IDKL's per-identity loop over torch.unique and its batch-layout
-# checks, MTRL's nonzero/tolist split of the batch).
+# logging, IDKL's batch-layout checks, MTRL's validation of the [V; M; I]
+# batch and its boolean split by group).
 #   bash benchmarks/gpu_check.sh            # from the repo root, venv active
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +55,14 @@ done
   timeout 60 $PY benchmarks/train_speed.py --config projects/agw/config.py \
     --amp bf16 --channels-last --iters 20 --warmup 5 --workers 8 \
     --skip-runner || echo "FAILED: channels_last"
-  timeout 90 $PY benchmarks/eval_speed.py || echo "FAILED: eval_speed"
+  timeout 90 $PY benchmarks/eval_speed.py --skip-torchreid --skip-loop \
+    || echo "FAILED: eval_speed"
+  # the whole metric path with the certified float32 products on the CPU
+  # (numpy) and on the GPU; the benchmark checks that the metrics are equal
+  timeout 60 $PY benchmarks/eval_speed.py --metric-path \
+    || echo "FAILED: metric path (CPU)"
+  timeout 60 $PY benchmarks/eval_speed.py --metric-path --device cuda \
+    || echo "FAILED: metric path (GPU products)"
   exit $FAILED
 } 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}

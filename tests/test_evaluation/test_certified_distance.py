@@ -150,3 +150,54 @@ def test_uncertain_rows_both_paths_agree(monkeypatch):
         sorting = uncertain_rows(d32, own, 2e-3)
         monkeypatch.undo()
         np.testing.assert_array_equal(passes, sorting)
+
+
+def test_own_pairs_equal_dense_nonzero():
+    rng = np.random.default_rng(6)
+    for _ in range(10):
+        q_pids = rng.integers(0, 12, int(rng.integers(1, 30)))
+        g_pids = rng.integers(2, 10, int(rng.integers(1, 40)))
+        want = np.nonzero(q_pids[:, None] == g_pids[None, :])
+        got = certified._own_pairs(q_pids, g_pids)
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_float32_product_on_a_torch_device_is_certified():
+    """The torch product (any device) is a float32 product: within the
+    bound of the float64 one, and the metric's results do not change."""
+    rng = np.random.default_rng(2)
+    a = l2_normalize(rng.standard_normal((50, 300)))
+    b = l2_normalize(rng.standard_normal((70, 300)))
+    exact = a @ b.T
+    bound = float32_product_bound(300)
+    for device in (None, 'cpu'):
+        got = certified.float32_product(a.astype(np.float32),
+                                        b.astype(np.float32), device)
+        assert got.dtype == np.float32 and got.shape == (50, 70)
+        assert np.abs(got - exact).max() <= bound
+    # the precision switches are restored after the call
+    mm = torch.backends.mkldnn.matmul
+    saved = mm.fp32_precision
+    try:
+        mm.fp32_precision = 'bf16'
+        certified.float32_product(a.astype(np.float32),
+                                  b.astype(np.float32), 'cpu')
+        assert mm.fp32_precision == 'bf16'
+    finally:
+        mm.fp32_precision = saved
+
+
+def test_metric_distance_device():
+    samples = make_samples('sysu', seed=5)
+    kwargs = dict(protocol='sysu', num_trials=3)
+    numpy_path, _ = _metric_run(samples, distance_device=None, **kwargs)
+    torch_path, _ = _metric_run(samples, distance_device='cpu', **kwargs)
+    auto, _ = _metric_run(samples, **kwargs)  # 'auto'
+    exact, _ = _metric_run(samples, exact_distances=True, **kwargs)
+    assert numpy_path == torch_path == auto == exact
+    with pytest.raises(ValueError, match='distance_device'):
+        VIReIDMetric(distance_device='gpu0')
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match='CUDA is not available'):
+            VIReIDMetric(distance_device='cuda')

@@ -26,11 +26,12 @@ result equal those of the float64 matrix. Rows whose float32 values span no
 more than ``2 * bound`` (collapsed features) are recomputed too, so the
 degenerate-distance warning sees float64 values there.
 """
-from typing import Callable, Optional, Tuple, Union
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
-from .ranking import _count_less
+from .ranking import _count_less, _Groups
 
 #: unit roundoff of float32 / float64
 _U32 = 2.0**-24
@@ -60,31 +61,91 @@ def float32_product_bound(dim: int) -> float:
         4 * n * _U64 + 1e-30
 
 
+@contextmanager
+def _ieee_float32_matmul() -> Iterator[None]:
+    """Torch float32 matrix products in full IEEE float32 for the duration
+    (no TF32 on CUDA, no reduced-precision oneDNN kernels on CPU), whatever
+    the caller set; the settings are restored afterwards."""
+    import torch
+    flags = []
+    for backend in (torch.backends.cuda.matmul,
+                    getattr(getattr(torch.backends, 'mkldnn', None),
+                            'matmul', None)):
+        if backend is not None and hasattr(backend, 'fp32_precision'):
+            flags.append((backend, 'fp32_precision', 'ieee'))
+    if not flags:  # torch < 2.9: the legacy switch
+        flags.append((torch.backends.cuda.matmul, 'allow_tf32', False))
+    saved = [getattr(obj, name) for obj, name, _ in flags]
+    try:
+        for obj, name, value in flags:
+            setattr(obj, name, value)
+        yield
+    finally:
+        for (obj, name, _), value in zip(flags, saved):
+            setattr(obj, name, value)
+
+
+def float32_product(a32: np.ndarray,
+                    b32: np.ndarray,
+                    device: Optional[str] = None) -> np.ndarray:
+    """``a32 @ b32.T`` in float32 arithmetic, as the bound of
+    :func:`float32_product_bound` assumes (any summation order).
+
+    Args:
+        a32 (ndarray): ``(m, dim)`` float32.
+        b32 (ndarray): ``(n, dim)`` float32.
+        device (str, optional): ``None``: numpy (BLAS) on the CPU. A torch
+            device (``'cuda'``, ``'cuda:1'``, ``'cpu'``): torch on that
+            device, with TF32 and other reduced-precision float32 kernels
+            switched off for the call.
+
+    Returns:
+        ndarray: ``(m, n)`` float32, on the CPU.
+    """
+    if device is None:
+        return a32 @ b32.T
+    import torch
+    dev = torch.device(device)
+    with _ieee_float32_matmul():
+        a = torch.from_numpy(np.ascontiguousarray(a32)).to(dev)
+        b = torch.from_numpy(np.ascontiguousarray(b32)).to(dev)
+        out = (a @ b.T).cpu()
+    return out.numpy()
+
+
 #: up to this many own-identity items per query, :func:`uncertain_rows`
 #: compares every row with each of them instead of sorting the rows
 SMALL_OWN = 8
 
 
-def _uncertain_by_passes(dist32: np.ndarray, own: np.ndarray,
-                         r_idx: np.ndarray, c_idx: np.ndarray,
-                         counts: np.ndarray, width: float) -> np.ndarray:
+def _uncertain_by_passes(dist32: np.ndarray, r_idx: np.ndarray,
+                         c_idx: np.ndarray, counts: np.ndarray,
+                         width: float) -> np.ndarray:
     """:func:`uncertain_rows` by one pass over the matrix per own-item slot
     (for few own items per query)."""
     num_q = dist32.shape[0]
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    slots = np.full((num_q, int(counts.max())), np.inf, dtype=np.float32)
-    slots[r_idx, np.arange(r_idx.size) - starts[r_idx]] = dist32[r_idx,
-                                                                 c_idx]
-    # float32 subtraction rounds monotonically: |v - t| <= 2 * bound gives
-    # a rounded difference <= the float32 width rounded up
-    width32 = np.nextafter(np.float32(width), np.float32(np.inf))
+    slot = np.arange(r_idx.size) - starts[r_idx]
+    t = dist32[r_idx, c_idx].astype(np.float64)
+    # the window [t - width, t + width] of each own item, widened outwards
+    # to float32 bounds (float32(x) is within half an ulp of x, so one
+    # step outwards contains x): a superset of the exact window
+    shape = (num_q, int(counts.max()))
+    lo = np.full(shape, np.inf, dtype=np.float32)  # empty slots: never
+    hi = np.full(shape, -np.inf, dtype=np.float32)
+    lo[r_idx, slot] = np.nextafter((t - width).astype(np.float32),
+                                   np.float32(-np.inf))
+    hi[r_idx, slot] = np.nextafter((t + width).astype(np.float32),
+                                   np.float32(np.inf))
     near = np.zeros(dist32.shape, dtype=bool)
-    diff = np.empty_like(dist32)
-    for k in range(slots.shape[1]):
-        np.subtract(dist32, slots[:, k:k + 1], out=diff)
-        np.abs(diff, out=diff)
-        near |= diff <= width32  # (inf slots: never near)
-    near &= ~own
+    above = np.empty(dist32.shape, dtype=bool)
+    below = np.empty(dist32.shape, dtype=bool)
+    for k in range(shape[1]):
+        np.greater_equal(dist32, lo[:, k:k + 1], out=above)
+        np.less_equal(dist32, hi[:, k:k + 1], out=below)
+        above &= below
+        near |= above
+    near[r_idx, c_idx] = False  # own items may be near each other
     return near.any(axis=1)
 
 
@@ -102,18 +163,36 @@ def uncertain_rows(dist32: np.ndarray, own: np.ndarray,
     Returns:
         ndarray: Bool per row, True where the row must be recomputed.
     """
+    r_idx, c_idx = np.nonzero(own)
+    return _uncertain_rows(dist32, r_idx, c_idx, bound)
+
+
+def _own_pairs(q_pids: np.ndarray,
+               g_pids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero(q_pids[:, None] == g_pids[None, :])`` from the
+    per-identity column table (no dense matrix)."""
+    groups = _Groups(np.asarray(q_pids), np.asarray(g_pids))
+    # (each table row lists its identity's columns in ascending order)
+    cols = groups.table[np.maximum(groups.q_codes, 0)]
+    ok = (cols >= 0) & (groups.q_codes >= 0)[:, None]
+    r_idx, k_idx = np.nonzero(ok)
+    return r_idx, cols[r_idx, k_idx]
+
+
+def _uncertain_rows(dist32: np.ndarray, r_idx: np.ndarray, c_idx: np.ndarray,
+                    bound: float) -> np.ndarray:
+    """:func:`uncertain_rows` from the own items' positions (row-major)."""
     num_q, num_g = dist32.shape
     width = 2.0 * bound * (1.0 + 1e-6)
     spread = dist32.max(axis=1).astype(np.float64) - dist32.min(axis=1)
     unsure = spread <= width  # (nearly) constant rows: exact values
-    r_idx, c_idx = np.nonzero(own)
     if r_idx.size == 0:
         return unsure
     counts = np.bincount(r_idx, minlength=num_q)
     width_max = int(counts.max())
     if width_max <= SMALL_OWN:
-        return unsure | _uncertain_by_passes(dist32, own, r_idx, c_idx,
-                                             counts, width)
+        return unsure | _uncertain_by_passes(dist32, r_idx, c_idx, counts,
+                                             width)
     t = dist32[r_idx, c_idx].astype(np.float64)
     lo, hi = t - width, t + width
     srt = np.sort(dist32, axis=1)
@@ -139,7 +218,8 @@ def certified_cosine_distance(
         g_pids: np.ndarray,
         dist32: Optional[np.ndarray] = None,
         q_unit32: Optional[np.ndarray] = None,
-        g_unit32: Optional[np.ndarray] = None) -> Tuple[np.ndarray, int]:
+        g_unit32: Optional[np.ndarray] = None,
+        device: Optional[str] = None) -> Tuple[np.ndarray, int]:
     """``-(q . g)`` of unit rows from a float32 product, with the rows that
     float32 could rank differently recomputed in float64 (see the module
     text): every ranking metric of the result equals that of
@@ -157,6 +237,8 @@ def certified_cosine_distance(
             any memory layout).
         q_unit32, g_unit32 (ndarray, optional): float32 copies of the rows,
             if already made.
+        device (str, optional): Where the float32 product is computed
+            (:func:`float32_product`). The result does not depend on it.
 
     Returns:
         tuple: ``(distances, num_recomputed)``: float64 ``(num_query,
@@ -169,11 +251,11 @@ def certified_cosine_distance(
             q_unit32 = q_unit.astype(np.float32)
         if g_unit32 is None:
             g_unit32 = g_unit.astype(np.float32)
-        dist32 = q_unit32 @ g_unit32.T
+        dist32 = float32_product(q_unit32, g_unit32, device)
         np.negative(dist32, out=dist32)
     bound = float32_product_bound(q_unit.shape[1])
-    own = np.asarray(q_pids)[:, None] == np.asarray(g_pids)[None, :]
-    rows = np.flatnonzero(uncertain_rows(dist32, own, bound))
+    r_idx, c_idx = _own_pairs(q_pids, g_pids)
+    rows = np.flatnonzero(_uncertain_rows(dist32, r_idx, c_idx, bound))
     dist = dist32.astype(np.float64, order='C')
     if rows.size:
         if callable(g_unit):

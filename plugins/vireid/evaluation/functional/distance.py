@@ -28,20 +28,46 @@ def _to_numpy(name: str, feats: ArrayOrTensor, dtype) -> np.ndarray:
     return arr
 
 
-def l2_normalize(feats: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+def l2_normalize(feats: np.ndarray,
+                 eps: float = 1e-12,
+                 dtype=None) -> np.ndarray:
     """Rows divided by their L2 norm (``max(norm, eps)``, as
     ``torch.nn.functional.normalize``).
 
     Args:
         feats (ndarray): ``(num, dim)`` features.
         eps (float): Lower bound of the norm.
+        dtype (optional): Convert the rows to this dtype first (block by
+            block, without a full-size copy). Defaults to their own.
 
     Returns:
         ndarray: The normalised rows.
     """
+    feats = np.asarray(feats)
+    if feats.ndim != 2 or feats.shape[0] <= _NORMALIZE_ROWS:
+        return _l2_normalize(feats if dtype is None else
+                             feats.astype(dtype), eps)
+    # blocks of rows: the temporaries stay in cache (every row's numbers are
+    # computed exactly as in one call)
+    out = None
+    for start in range(0, feats.shape[0], _NORMALIZE_ROWS):
+        rows = slice(start, start + _NORMALIZE_ROWS)
+        block = feats[rows] if dtype is None else feats[rows].astype(dtype)
+        block = _l2_normalize(block, eps)
+        if out is None:
+            out = np.empty(feats.shape, dtype=block.dtype)
+        out[rows] = block
+    return out
+
+
+#: rows normalised at a time by :func:`l2_normalize`
+_NORMALIZE_ROWS = 256
+
+
+def _l2_normalize(feats: np.ndarray, eps: float) -> np.ndarray:
     # the same sum as np.linalg.norm (add.reduce of the squares), without
     # its extra copy
-    norms = np.sqrt(np.add.reduce(feats * feats, axis=1, keepdims=True))
+    norms = np.sqrt(np.add.reduce(feats * feats, axis=-1, keepdims=True))
     return feats / np.maximum(norms, eps)
 
 

@@ -12,7 +12,8 @@ from mmengine.structures import BaseDataElement
 from vireid.registry import METRICS
 from ..functional.distance import (DISTANCES, DistanceRows, compute_distance,
                                    l2_normalize, nonnegative_distance)
-from ..functional.certified import certified_cosine_distance
+from ..functional.certified import (certified_cosine_distance,
+                                     float32_product)
 from ..functional.ranking import evaluate_ranking
 from ..protocols import (RAND_PERM_FILE, canonical_direction,
                          group_by_identity_camera, llcm_gallery,
@@ -109,6 +110,12 @@ class VIReIDMetric(BaseMetric):
             same metrics about twice as fast. Euclidean distances,
             re-ranking and lazily computed (very large) trials always use
             float64.
+        distance_device (str, optional): Where the float32 products of the
+            certified path are computed: ``'auto'`` (the current CUDA device
+            when there is one, else numpy on the CPU), ``None`` (numpy on
+            the CPU) or a torch device such as ``'cuda:1'``. The metrics do
+            not depend on it (the products are certified either way); TF32
+            is switched off for them. Defaults to ``'auto'``.
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         collect_dir (str, optional): mmengine's collect directory.
     """
@@ -128,6 +135,7 @@ class VIReIDMetric(BaseMetric):
                  rand_perm_file: Optional[str] = None,
                  prefix: Optional[str] = None,
                  exact_distances: bool = False,
+                 distance_device: Optional[str] = 'auto',
                  collect_device: str = 'cpu',
                  collect_dir: Optional[str] = None) -> None:
         if protocol not in _DEFAULT_DIRECTION:
@@ -185,6 +193,7 @@ class VIReIDMetric(BaseMetric):
         self.data_root = data_root
         self.rand_perm_file = rand_perm_file
         self.exact_distances = bool(exact_distances)
+        self.distance_device = _check_device(distance_device)
         self.last_results: Optional[dict] = None
         self.log_table = True
         super().__init__(
@@ -327,7 +336,12 @@ class VIReIDMetric(BaseMetric):
                 f'VIReIDMetric[{self.prefix}]: the test set has no gallery '
                 f'candidates ({self._query_hint()})')
         galleries = self.draw_galleries(results, pool)
-        feats = torch.stack([r['feature'] for r in results]).numpy()
+        # (np.stack of numpy views: several times faster than torch.stack
+        # or np.asarray of ten thousand tensors)
+        feats = np.stack([
+            r['feature'].numpy() if isinstance(r['feature'], torch.Tensor)
+            else np.asarray(r['feature']) for r in results
+        ]).astype(np.float32, copy=False)
         # (float32 -> float64 keeps NaN/inf: check before converting)
         if not np.isfinite(feats).all():
             bad = int(np.flatnonzero(~np.isfinite(feats).all(axis=1))[0])
@@ -344,7 +358,7 @@ class VIReIDMetric(BaseMetric):
                 [np.asarray(query, dtype=np.intp)] +
                 [np.asarray(g, dtype=np.intp) for g in galleries]))
             unit = _RowSubset(
-                l2_normalize(feats[used].astype(np.float64)), used,
+                l2_normalize(feats[used], dtype=np.float64), used,
                 len(results))
         pids = np.array([r['pid'] for r in results], dtype=np.int64)
         cams = np.array([r['camid'] for r in results], dtype=np.int64)
@@ -388,7 +402,8 @@ class VIReIDMetric(BaseMetric):
                     distmat = np.take(union_dist, cols, axis=1)
             elif fast and q.size * g.size <= LAZY_DISTANCE_ENTRIES:
                 distmat, num_exact = certified_cosine_distance(
-                    q_unit, unit[g], pids[q], pids[g], q_unit32=q_unit32)
+                    q_unit, unit[g], pids[q], pids[g], q_unit32=q_unit32,
+                    device=self._product_device())
             elif self.rerank:
                 from ..functional.rerank import k_reciprocal_rerank
                 distmat = k_reciprocal_rerank(feats[q], feats[g],
@@ -468,12 +483,19 @@ class VIReIDMetric(BaseMetric):
                 or q.size * union.size > SHARED_DISTANCE_ENTRIES):
             return None  # no image is drawn twice, or too large
         if q_unit32 is not None:
-            dist32 = unit[union].astype(np.float32) @ q_unit32.T
+            dist32 = float32_product(unit[union].astype(np.float32),
+                                     q_unit32, self._product_device())
             return union, np.negative(dist32, out=dist32)
         if unit is not None:
             return union, -(q_unit @ unit[union].T)
         return union, compute_distance(feats[q], feats[union],
                                        self.distance)
+
+    def _product_device(self) -> Optional[str]:
+        """The torch device of the float32 products (None: numpy)."""
+        if self.distance_device != 'auto':
+            return self.distance_device
+        return 'cuda' if torch.cuda.is_available() else None
 
     #: What a degenerate distance matrix (every distance tied) does:
     #: ``'warn'`` (log a loud warning; training goes on) or ``'error'``.
@@ -627,6 +649,22 @@ class _RowSubset:
         if (slot < 0).any():
             raise IndexError('row not among the stored rows')
         return self.values[slot]
+
+
+def _check_device(device: Optional[str]) -> Optional[str]:
+    """Validate ``distance_device`` at build time."""
+    if device is None or device == 'auto':
+        return device
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"VIReIDMetric: distance_device must be None, "
+                         f"'auto' or a torch device such as 'cuda:0', got "
+                         f'{device!r} ({exc})') from None
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f'VIReIDMetric: distance_device={device!r} but '
+                         f"CUDA is not available (use 'auto' or None)")
+    return str(dev)
 
 
 def _scalar(value):
