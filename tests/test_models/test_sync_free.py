@@ -7,6 +7,7 @@ rewritten routing, label gathering and masked reductions give the same
 outputs and gradients as the plain implementations they replaced.
 """
 import copy
+import os.path as osp
 
 import pytest
 import torch
@@ -331,3 +332,95 @@ def test_non_local_bf16_autocast_close_to_fp32(mode):
     y = (f @ block.g(x).flatten(2).transpose(1, 2)).transpose(1, 2)
     torch.testing.assert_close(
         ref, x + block.W(y.reshape(2, -1, 6, 4)), rtol=0, atol=1e-6)
+
+
+# --------------------------------------------------------------------- #
+# a whole training step on the meta device: no host read of device values
+# --------------------------------------------------------------------- #
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+#: every method family, at demo width and at its real size
+META_CONFIGS = [
+    'projects/agw/demo.py',
+    'projects/agw/demo_caj.py',
+    'projects/icre/demo.py',
+    'projects/idkl/demo.py',
+    'projects/mtrl/demo.py',
+    'projects/agw/configs/agw_r50-nl_1xb64-81e_sysu.py',
+    'projects/agw/configs/caj_r50_1xb96-100e_sysu.py',
+    'projects/icre/config.py',
+    'projects/idkl/configs/idkl-code_r50_1xb120-160e_sysu.py',
+    'projects/mtrl/configs/mtrl_r50_1xb96-100e_sysu.py',
+]
+
+
+@pytest.fixture
+def meta_autocast(monkeypatch):
+    """``torch.autocast`` has no meta backend: a no-op context there."""
+    import contextlib
+    real_autocast, real_enabled = torch.autocast, torch.is_autocast_enabled
+
+    def autocast(device_type, *args, **kwargs):
+        if device_type == 'meta':
+            return contextlib.nullcontext()
+        return real_autocast(device_type, *args, **kwargs)
+
+    def enabled(*args):
+        return False if args and args[0] == 'meta' else real_enabled(*args)
+
+    monkeypatch.setattr(torch, 'autocast', autocast)
+    monkeypatch.setattr(torch, 'is_autocast_enabled', enabled)
+
+
+def _meta_step(cfg_model, samples, size=(64, 32)):
+    from vireid.registry import MODELS
+    model = MODELS.build(cfg_model)  # (no init_weights: no checkpoints)
+    g = torch.Generator().manual_seed(0)
+    data = model.data_preprocessor(
+        dict(inputs=[torch.randint(0, 256, (3, ) + size, generator=g,
+                                   dtype=torch.uint8) for _ in samples],
+             data_samples=samples), True)
+    model.to('meta')
+    losses = model.loss(data['inputs'].to('meta'), data['data_samples'])
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    return losses, model
+
+
+@pytest.mark.parametrize('config', META_CONFIGS)
+def test_training_step_reads_no_device_value(config, meta_autocast,
+                                             make_samples):
+    """The model and the images on the ``meta`` device, the samples on the
+    host as the data loader gives them: a meta tensor has a shape and no
+    values, so anything that reads a device value on the host (``item``,
+    ``bool``/``int`` of a tensor, ``nonzero``, boolean-mask indexing,
+    ``unique``, ``tolist``, a copy to the CPU) raises. The whole step,
+    forward, every loss and backward, must run. This is the CPU stand-in of
+    ``benchmarks/gpu_check.sh``'s sync count (which needs CUDA); it does
+    not see blocking host-to-device copies."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    init_default_scope('vireid')
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    if 'idkl' in config:  # the code's interleaved (I, V) pairs
+        labels, modalities = [i // 4 for i in range(16)], [1, 0] * 8
+    else:
+        labels, modalities = [i // 4 for i in range(8)] * 2, [0] * 8 + [1] * 8
+    losses, model = _meta_step(cfg.model, make_samples(labels, modalities))
+    assert any('loss' in k for k in losses)
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert grads and any(g is not None and g.is_meta for g in grads)
+
+
+def test_meta_step_catches_a_device_read(meta_autocast, make_samples):
+    """The check can fail: the MTRL losses given their labels on the
+    features' device (instead of the host, as MTRL passes them) read
+    device values."""
+    from vireid.models.losses import MTCLoss, TransitionCenterLoss
+    feats = torch.randn(9, 8, device='meta', requires_grad=True)
+    labels = torch.tensor([0, 1, 2] * 3)
+    groups = torch.tensor([0] * 3 + [2] * 3 + [1] * 3)
+    for loss in (MTCLoss(), TransitionCenterLoss()):
+        loss(feats, labels, groups).backward()  # host labels: fine
+        with pytest.raises((RuntimeError, NotImplementedError)):
+            loss(feats, labels.to('meta'), groups.to('meta'))

@@ -65,8 +65,10 @@ def offdiag_distances(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     sq = x.pow(2).sum(1, keepdim=True)
     dist = (sq + sq.t() - 2.0 * x @ x.t()).clamp(min=eps).sqrt()
     n = x.shape[0]
-    keep = ~torch.eye(n, dtype=torch.bool, device=x.device)
-    return dist[keep].view(n, n - 1)
+    # the off-diagonal entries in row-major order, by views (no boolean
+    # mask, so no host-device sync): dropping the first entry leaves n - 1
+    # rows of n + 1 whose last entries are the other diagonal ones
+    return dist.reshape(-1)[1:].view(n - 1, n + 1)[:, :-1].reshape(n, n - 1)
 
 
 def split_by_modality(modality: torch.Tensor, *tensors: torch.Tensor,
@@ -86,7 +88,10 @@ def split_by_modality(modality: torch.Tensor, *tensors: torch.Tensor,
         ValueError: If the two modalities have different numbers of rows
             (the losses pair row ``j`` of V with row ``j`` of I).
     """
-    modality = modality.reshape(-1).to(tensors[0].device)
+    # the masks, counts and row indices are computed where ``modality`` is
+    # (the host, from IDKL): no host-device synchronisation; the rows are
+    # then selected on the tensors' device
+    modality = torch.as_tensor(modality).reshape(-1)
     for t in tensors:
         if t.shape[0] != modality.numel():
             raise ValueError(f'{name}: {t.shape[0]} rows but '
@@ -97,7 +102,11 @@ def split_by_modality(modality: torch.Tensor, *tensors: torch.Tensor,
             f'{name}: needs the same number (>= 2) of visible and infrared '
             f'samples, paired by identity (use CrossModalIdentitySampler); '
             f'got {int(vis.sum())} visible and {int(ir.sum())} infrared')
-    return tuple(t[vis] for t in tensors), tuple(t[ir] for t in tensors)
+    device = tensors[0].device
+    vis_rows = torch.nonzero(vis).flatten().to(device, non_blocking=True)
+    ir_rows = torch.nonzero(ir).flatten().to(device, non_blocking=True)
+    return (tuple(t[vis_rows] for t in tensors),
+            tuple(t[ir_rows] for t in tensors))
 
 
 def pseudo_modality_labels(modality: torch.Tensor) -> torch.Tensor:
@@ -454,8 +463,9 @@ class IIPLoss(BaseModule):
         missing = {'f', 'f_p', 'f_in', 'f_in_p'} - set(maps)
         if missing:
             raise KeyError(f'IIPLoss: maps lack {sorted(missing)}')
-        labels = labels.reshape(-1).to(maps['f'].device)
-        modality = modality.reshape(-1).to(maps['f'].device)
+        labels = labels.reshape(-1).to(maps['f'].device, non_blocking=True)
+        modality = modality.reshape(-1).to(maps['f'].device,
+                                           non_blocking=True)
         weight = self.classifier.weight
         if self.probe == 'supervised':
             weight = weight.detach()
@@ -522,7 +532,8 @@ class ModalityCELoss(BaseModule):
         Returns:
             Tensor: Scalar.
         """
-        modality = modality.reshape(-1).long().to(logits.device)
+        modality = modality.reshape(-1).long()
         target = (pseudo_modality_labels(modality)
                   if self.target == 'pseudo' else modality)
+        target = target.to(logits.device, non_blocking=True)
         return self.loss_weight * F.cross_entropy(logits.float(), target)

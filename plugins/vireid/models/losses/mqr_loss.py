@@ -8,7 +8,8 @@ from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
 from .transition_utils import (INFRARED, TRANSITION, VISIBLE,
-                               check_grouped_inputs, group_centres)
+                               check_grouped_inputs, group_centres,
+                               rows_where, to_device)
 
 _MODES = ('query', 'posterior')
 _QUERIES = ('center', 'classifier')
@@ -112,10 +113,11 @@ class MQRLoss(BaseModule):
         if self.query == 'center':
             need = need & present[:, TRANSITION]
         zero = x.sum() * 0.0
-        if int(need.sum()) < 2:
+        if int(need.sum()) < 2:  # (host values: no sync)
             return zero
+        rows = rows_where(need, centres.device)
         if self.query == 'center':
-            q = centres[need, TRANSITION]
+            q = centres[rows, TRANSITION]
         else:
             if class_weights is None:
                 raise ValueError("MQRLoss(query='classifier') needs "
@@ -128,12 +130,12 @@ class MQRLoss(BaseModule):
                 raise ValueError(f'MQRLoss: class_weights have '
                                  f'{class_weights.shape[1]} dims, features '
                                  f'{x.shape[1]}')
-            q = class_weights[ids].float()
+            q = class_weights[to_device(ids, class_weights.device)].float()
         if self.detach_query:
             q = q.detach()
         q = self._norm(q)
-        kv = self._norm(centres[need, VISIBLE])
-        ki = self._norm(centres[need, INFRARED])
+        kv = self._norm(centres[rows, VISIBLE])
+        ki = self._norm(centres[rows, INFRARED])
         log_pv = F.log_softmax(q @ kv.t() / self.temperature, dim=1)
         log_pi = F.log_softmax(q @ ki.t() / self.temperature, dim=1)
         return _sym_kl(log_pv, log_pi).mean()
@@ -149,10 +151,11 @@ class MQRLoss(BaseModule):
         total = probs.sum() * 0.0
         for a, b in self.pairs:
             both = present[:, a] & present[:, b]
-            if not bool(both.any()):
+            if not bool(both.any()):  # (host values: no sync)
                 continue
-            pa = post[both, a].clamp(min=1e-12).log()
-            pb = post[both, b].clamp(min=1e-12).log()
+            rows = rows_where(both, post.device)
+            pa = post[rows, a].clamp(min=1e-12).log()
+            pb = post[rows, b].clamp(min=1e-12).log()
             total = total + _sym_kl(pa, pb).mean()
         return total
 

@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
 from .transition_utils import (INFRARED, TRANSITION, VISIBLE,
-                               check_grouped_inputs)
+                               check_grouped_inputs, rows_where, to_device)
 
 _NEGATIVES = ('all', 'other_ids')
 
@@ -89,11 +89,13 @@ class MTCLoss(BaseModule):
 
     def _instance(self, a: torch.Tensor, b: torch.Tensor,
                   ya: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        # (ya, yb: labels on their own device, e.g. the host)
         logits = a @ b.t() / self.temperature
         if self.negatives == 'other_ids':
             same = ya.view(-1, 1) == yb.view(1, -1)
-            eye = torch.eye(len(a), dtype=torch.bool, device=a.device)
-            logits = logits.masked_fill(same & ~eye, float('-inf'))
+            same.fill_diagonal_(False)
+            logits = logits.masked_fill(to_device(same, a.device),
+                                        float('-inf'))
         target = torch.arange(len(a), device=a.device)
         return F.cross_entropy(logits, target)
 
@@ -101,12 +103,14 @@ class MTCLoss(BaseModule):
                 yb: torch.Tensor) -> torch.Tensor:
         logits = a @ b.t() / self.temperature
         log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
-        pos = (ya.view(-1, 1) == yb.view(1, -1)).float()
-        npos = pos.sum(dim=1)
-        keep = npos > 0
-        if not bool(keep.any()):
+        same = ya.view(-1, 1) == yb.view(1, -1)  # where the labels are
+        keep = same.any(dim=1)
+        if not bool(keep.any()):  # (host values: no sync)
             return logits.sum() * 0.0
-        per = -(log_prob * pos).sum(dim=1)[keep] / npos[keep]
+        pos = to_device(same, a.device).float()
+        npos = pos.sum(dim=1)
+        rows = rows_where(keep, a.device)
+        per = -(log_prob * pos).sum(dim=1)[rows] / npos[rows]
         return per.mean()
 
     def compute_terms(self, feats: torch.Tensor, labels: torch.Tensor,
@@ -125,9 +129,12 @@ class MTCLoss(BaseModule):
                                                  groups)
         if self.normalize:
             x = F.normalize(x, dim=1)
-        v, m, r = (x[groups == g] for g in (VISIBLE, TRANSITION, INFRARED))
-        yv, ym, yr = (labels[groups == g]
-                      for g in (VISIBLE, TRANSITION, INFRARED))
+        # row indices where the groups are (the host, from MTRLModel), rows
+        # selected on the features' device
+        idx = [torch.nonzero(groups == g).flatten()
+               for g in (VISIBLE, TRANSITION, INFRARED)]
+        yv, ym, yr = (labels[i] for i in idx)
+        v, m, r = (x[to_device(i, x.device)] for i in idx)
         if len(m) != len(v):
             raise ValueError(f'MTCLoss: {len(m)} middle rows but {len(v)} '
                              f'visible rows; each middle image pairs with '

@@ -8,7 +8,8 @@ from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
 from .transition_utils import (GROUP_NAMES, INFRARED, TRANSITION, VISIBLE,
-                               check_grouped_inputs, group_centres)
+                               check_grouped_inputs, group_centres,
+                               rows_where)
 
 
 @MODELS.register_module()
@@ -96,10 +97,11 @@ class TransitionCenterLoss(BaseModule):
         for a, b in self.pairs:
             both = present[:, a] & present[:, b]
             key = GROUP_NAMES[a] + GROUP_NAMES[b]
-            if not bool(both.any()):
+            if not bool(both.any()):  # (host values: no sync)
                 terms[key] = zero
                 continue
-            diff = centres[both, a] - centres[both, b]
+            rows = rows_where(both, centres.device)
+            diff = centres[rows, a] - centres[rows, b]
             sq = diff.pow(2).sum(dim=1)
             # sqrt with a zero (sub)gradient at 0 (no NaN for equal centres)
             d = sq if self.squared else torch.where(

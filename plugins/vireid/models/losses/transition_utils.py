@@ -17,6 +17,12 @@ def check_grouped_inputs(name: str, feats: torch.Tensor, labels: torch.Tensor,
                          ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Validate ``feats`` (N x D), ``labels`` (N) and ``groups`` (N).
 
+    ``labels`` and ``groups`` stay where they are. Passed on the host (as
+    :class:`~vireid.models.MTRLModel` does), every decision the MTRL losses
+    take from them (which rows, which identities, the checks) reads host
+    values, and only index tensors are copied to ``feats``' device
+    (``non_blocking``): the losses never wait for the device.
+
     Args:
         name (str): Loss name for error messages.
         feats (Tensor): Features.
@@ -25,14 +31,14 @@ def check_grouped_inputs(name: str, feats: torch.Tensor, labels: torch.Tensor,
 
     Returns:
         tuple[Tensor, Tensor, Tensor]: ``feats`` (float32) and ``labels``,
-        ``groups`` as flat LongTensors on ``feats``' device.
+        ``groups`` as flat LongTensors on their own device.
     """
     if feats.dim() != 2:
         raise ValueError(f'{name}: feats must be N x D, got '
                          f'{tuple(feats.shape)}')
     n = feats.shape[0]
-    labels = torch.as_tensor(labels, device=feats.device).reshape(-1)
-    groups = torch.as_tensor(groups, device=feats.device).reshape(-1)
+    labels = torch.as_tensor(labels).reshape(-1)
+    groups = torch.as_tensor(groups).reshape(-1)
     if labels.numel() != n or groups.numel() != n:
         raise ValueError(f'{name}: {n} features but {labels.numel()} labels '
                          f'and {groups.numel()} groups')
@@ -44,27 +50,44 @@ def check_grouped_inputs(name: str, feats: torch.Tensor, labels: torch.Tensor,
     return feats.float(), labels.long(), groups.long()
 
 
+def to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``t`` on ``device`` (an asynchronous copy from the host)."""
+    return t.to(device, non_blocking=True)
+
+
+def rows_where(mask: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Indices of the True entries of ``mask`` (computed where ``mask``
+    lives, e.g. the host), on ``device``. Indexing with them selects the
+    same rows in the same order as indexing with ``mask``."""
+    return to_device(torch.nonzero(mask).flatten(), device)
+
+
 def group_centres(x: torch.Tensor, labels: torch.Tensor,
                   groups: torch.Tensor, num_groups: int = 3):
     """Mean feature of every (identity, group) cell, vectorised.
 
     Args:
         x (Tensor): ``N x D`` float features.
-        labels (Tensor): ``[N]`` labels.
-        groups (Tensor): ``[N]`` group ids in ``0..num_groups-1``.
+        labels (Tensor): ``[N]`` labels (host or ``x``'s device).
+        groups (Tensor): ``[N]`` group ids in ``0..num_groups-1`` (same
+            device as ``labels``).
         num_groups (int): Number of groups.
 
     Returns:
-        tuple: ``uniq`` (``[U]`` labels), ``centres`` (``U x G x D``; zero
-        for empty cells) and ``present`` (``U x G`` bool).
+        tuple: ``uniq`` (``[U]`` labels) and ``present`` (``U x G`` bool),
+        both on ``labels``' device, and ``centres`` (``U x G x D`` on ``x``'s
+        device; zero for empty cells).
     """
     uniq, inv = torch.unique(labels, return_inverse=True)
     num_ids, dim = uniq.numel(), x.shape[1]
-    slot = inv * num_groups + groups
+    slot_here = inv * num_groups + groups
+    present = torch.bincount(slot_here, minlength=num_ids *
+                             num_groups).view(num_ids, num_groups) > 0
+    slot = to_device(slot_here, x.device)
     sums = x.new_zeros(num_ids * num_groups, dim).index_add_(0, slot, x)
     counts = x.new_zeros(num_ids * num_groups).index_add_(
         0, slot, torch.ones_like(slot, dtype=x.dtype))
     sums = sums.view(num_ids, num_groups, dim)
     counts = counts.view(num_ids, num_groups)
     centres = sums / counts.clamp(min=1.0).unsqueeze(-1)
-    return uniq, centres, counts > 0
+    return uniq, centres, present

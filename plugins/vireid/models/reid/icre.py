@@ -41,10 +41,10 @@ def feature_stats(feats: torch.Tensor,
     dist = torch.cdist(x, x)
     xn = F.normalize(x, dim=1)
     cos = 1.0 - xn @ xn.t()
-    nan = x.new_tensor(float('nan'))
 
     def mean(d, m):
-        return d[m].mean() if bool(m.any()) else nan
+        # masked mean without a host-device sync: NaN (0 / 0) for no pair
+        return torch.where(m, d, d.new_zeros(())).sum() / m.sum()
 
     return dict(
         stat_norm=x.norm(dim=1).mean(),

@@ -178,9 +178,11 @@ class IDKL(VIReIDModel):
         """
         maps = self.extract_feat(inputs, data_samples,
                                  specific=self.with_specific)
-        labels = self.head.gather_labels(data_samples, inputs.device)
-        modality = self.get_modality(data_samples, inputs.shape[0],
-                                     inputs.device)
+        # labels and modalities on the host: the losses take their
+        # decisions (row splits, chunk sizes) from host values and copy only
+        # what the device needs (no host-device synchronisation)
+        labels = self.head.gather_labels(data_samples, torch.device('cpu'))
+        modality = self.get_modality(data_samples, inputs.shape[0])
         outs_sh = self.head(self.neck_forward(maps[0]))
         losses = self.head.loss_by_feat(outs_sh, data_samples)
         if not self.with_specific:

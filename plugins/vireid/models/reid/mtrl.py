@@ -189,14 +189,15 @@ class MTRL(VIReIDModel):
             tuple: ``images`` (normalised ``[V; M; I]``), their samples
             (``M`` samples are clones of the ``V`` ones with ``modality =
             transition_modality`` and ``is_transition=True``) and ``groups``
-            (LongTensor, 0 V / 2 M / 1 I).
+            (LongTensor on the host, 0 V / 2 M / 1 I).
         """
-        modality = self.get_modality(data_samples, inputs.shape[0],
-                                     inputs.device)
+        # the split is read from the samples on the host; only the row
+        # indices go to the device (no host-device synchronisation)
+        modality = self.get_modality(data_samples, inputs.shape[0])
         vis = torch.nonzero(modality == VISIBLE).flatten()
         ir = torch.nonzero(modality == INFRARED).flatten()
         v_samples = [data_samples[i] for i in vis.tolist()]
-        x_v = inputs[vis]
+        x_v = inputs[vis.to(inputs.device, non_blocking=True)]
         if len(vis):
             x_m = self._from_unit(
                 self.generator(self._to_unit(x_v), v_samples))
@@ -208,14 +209,17 @@ class MTRL(VIReIDModel):
             m.set_metainfo(dict(modality=self.transition_modality,
                                 is_transition=True))
             m_samples.append(m)
-        images = torch.cat([x_v, x_m.to(x_v.dtype), inputs[ir]])
+        images = torch.cat([
+            x_v,
+            x_m.to(x_v.dtype), inputs[ir.to(inputs.device, non_blocking=True)]
+        ])
         samples = v_samples + m_samples + [data_samples[i]
                                            for i in ir.tolist()]
         groups = torch.cat([
             torch.full((len(vis), ), VISIBLE, dtype=torch.long),
             torch.full((len(vis), ), TRANSITION, dtype=torch.long),
             torch.full((len(ir), ), INFRARED, dtype=torch.long)
-        ]).to(inputs.device)
+        ])
         return images, samples, groups
 
     # ------------------------------------------------------------------ #
@@ -236,8 +240,7 @@ class MTRL(VIReIDModel):
         """
         if self.generator is None:
             images, samples = inputs, data_samples
-            groups = self.get_modality(data_samples, inputs.shape[0],
-                                       inputs.device)
+            groups = self.get_modality(data_samples, inputs.shape[0])
         else:
             images, samples, groups = self.build_vmi(inputs, data_samples)
         if self.channels_last:
@@ -246,7 +249,9 @@ class MTRL(VIReIDModel):
         outs = self.head(self.neck_forward(feats))
         losses = self.head.loss_by_feat(outs, samples)
         aux = outs[self.aux_feature]
-        labels = BNNeckHead.gather_labels(samples, aux.device)
+        # labels and groups stay on the host: the MTRL losses take their
+        # decisions from host values (no host-device synchronisation)
+        labels = BNNeckHead.gather_labels(samples, torch.device('cpu'))
         if self.loss_mtc is not None:
             losses['loss_mtc'] = self.loss_mtc(aux, labels, groups)
         if self.loss_center is not None:
