@@ -85,3 +85,23 @@ def test_rerank_with_precomputed_query_distances_is_identical():
                                   query_dist=nonnegative_distance(q, q,
                                                                   metric))
         np.testing.assert_array_equal(got, want)
+
+
+def test_l2_normalize_blocks_and_dtype():
+    """Row blocks give every row exactly the numbers of one whole-array
+    call (the certified path relies on row-wise identical values)."""
+    from vireid.evaluation.functional import l2_normalize
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((700, 33)).astype(np.float32)
+    x[5] = 0.0  # a zero row: divided by eps, stays 0
+    for dtype in (None, np.float64):
+        arr = x if dtype is None else x.astype(dtype)
+        norms = np.sqrt(np.add.reduce(arr * arr, axis=1, keepdims=True))
+        want = arr / np.maximum(norms, 1e-12)
+        got = l2_normalize(x, dtype=dtype)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        # any subset of rows: the same values
+        np.testing.assert_array_equal(
+            l2_normalize(x[300:310], dtype=dtype), want[300:310])
+    assert not l2_normalize(x[5:6]).any()
