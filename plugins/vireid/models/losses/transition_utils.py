@@ -18,7 +18,7 @@ def check_grouped_inputs(name: str, feats: torch.Tensor, labels: torch.Tensor,
     """Validate ``feats`` (N x D), ``labels`` (N) and ``groups`` (N).
 
     ``labels`` and ``groups`` stay where they are. Passed on the host (as
-    :class:`~vireid.models.MTRLModel` does), every decision the MTRL losses
+    :class:`~vireid.models.MTRL` does), every decision the MTRL losses
     take from them (which rows, which identities, the checks) reads host
     values, and only index tensors are copied to ``feats``' device
     (``non_blocking``): the losses never wait for the device.
