@@ -137,9 +137,11 @@ def _uncertain_by_passes(dist32: np.ndarray, r_idx: np.ndarray,
                                    np.float32(-np.inf))
     hi[r_idx, slot] = np.nextafter((t + width).astype(np.float32),
                                    np.float32(np.inf))
-    near = np.zeros(dist32.shape, dtype=bool)
-    above = np.empty(dist32.shape, dtype=bool)
-    below = np.empty(dist32.shape, dtype=bool)
+    # (in the memory order of dist32, which may be a transposed view: the
+    # compares then run along memory)
+    near = np.zeros_like(dist32, dtype=bool)
+    above = np.empty_like(dist32, dtype=bool)
+    below = np.empty_like(dist32, dtype=bool)
     for k in range(shape[1]):
         np.greater_equal(dist32, lo[:, k:k + 1], out=above)
         np.less_equal(dist32, hi[:, k:k + 1], out=below)
