@@ -648,16 +648,18 @@ class _RowSubset:
 
 def _stack_features(feats: list) -> np.ndarray:
     """``(N, dim)`` float32 array of the results' features (tensors or
-    arrays). CPU float32 tensors of one shape are stacked by torch into a
+    arrays). CPU tensors of one shape are stacked by torch into a
     preallocated array (about 3x faster than ``torch.stack`` allocating
-    its own result or ``np.stack`` of ten thousand views)."""
+    its own result or ``np.stack`` of ten thousand views); anything else
+    goes through numpy."""
     first = feats[0]
-    if all(isinstance(f, torch.Tensor) and f.dtype == torch.float32
-           and f.device.type == 'cpu' and f.shape == first.shape
-           for f in feats):
+    if isinstance(first, torch.Tensor):
         out = np.empty((len(feats), ) + tuple(first.shape), dtype=np.float32)
-        torch.stack(feats, out=torch.from_numpy(out))
-        return out
+        try:
+            torch.stack(feats, out=torch.from_numpy(out))
+            return out
+        except (TypeError, RuntimeError):
+            pass  # mixed types, shapes or devices: numpy below
     return np.stack([
         f.detach().cpu().numpy() if isinstance(f, torch.Tensor) else
         np.asarray(f) for f in feats
