@@ -311,3 +311,19 @@ def test_modality_ce_pseudo_label():
         pytest.approx(ce([1, 0, 0, 1, 1, 0, 0, 1]), rel=1e-6)
     with pytest.raises(ValueError, match='even'):
         pseudo_modality_labels(torch.tensor([0, 1, 0]))
+
+
+def test_iip_centroid_term_is_float32_under_autocast():
+    """The one-hot centroid products stay in float32 under bf16 autocast
+    (the per-identity means they replaced were never autocast)."""
+    g = torch.Generator().manual_seed(2)
+    maps = {k: torch.rand(8, 4, 3, 2, generator=g) + 0.01
+            for k in ('f', 'f_p', 'f_in', 'f_in_p')}
+    labels = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3])
+    modality = torch.tensor([0, 1] * 4)
+    loss_mod = IIPLoss(4, 5, centroid_margin=0.5)
+    want = loss_mod.components(maps, labels, modality)['centroid']
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        got = loss_mod.components(maps, labels, modality)['centroid']
+    assert want.item() > 0
+    assert got.dtype == torch.float32 and got.item() == want.item()

@@ -437,11 +437,15 @@ class IIPLoss(BaseModule):
         member = codes.unsqueeze(0) == torch.arange(
             n, device=codes.device).unsqueeze(1)  # [slot, sample]
         means, counts = [], []
-        for value in (0, 1):
-            onehot = (member & (modality == value).unsqueeze(0)).to(x.dtype)
-            count = onehot.sum(dim=1)
-            means.append((onehot @ x) / count.clamp(min=1).unsqueeze(1))
-            counts.append(count)
+        # float32 sums under AMP too (autocast would run the product in
+        # half precision; the loop it replaces summed in float32)
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            for value in (0, 1):
+                onehot = (member & (modality == value).unsqueeze(0)).to(
+                    x.dtype)
+                count = onehot.sum(dim=1)
+                means.append((onehot @ x) / count.clamp(min=1).unsqueeze(1))
+                counts.append(count)
         gaps = F.pairwise_distance(means[0], means[1], eps=self.dist_eps)
         return gaps, (counts[0] > 0) & (counts[1] > 0)
 
