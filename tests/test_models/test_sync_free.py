@@ -374,14 +374,16 @@ def meta_autocast(monkeypatch):
 
 def _meta_step(cfg_model, samples, size=(64, 32)):
     from vireid.registry import MODELS
-    model = MODELS.build(cfg_model)  # (no init_weights: no checkpoints)
+    # (no init_weights: no checkpoints); the data preprocessor moves the
+    # host batch to the model's device and augments it there
+    model = MODELS.build(cfg_model).to('meta')
     g = torch.Generator().manual_seed(0)
     data = model.data_preprocessor(
         dict(inputs=[torch.randint(0, 256, (3, ) + size, generator=g,
                                    dtype=torch.uint8) for _ in samples],
              data_samples=samples), True)
-    model.to('meta')
-    losses = model.loss(data['inputs'].to('meta'), data['data_samples'])
+    assert data['inputs'].is_meta
+    losses = model.loss(data['inputs'], data['data_samples'])
     total = sum(v for k, v in losses.items() if 'loss' in k)
     total.backward()
     return losses, model
@@ -390,8 +392,8 @@ def _meta_step(cfg_model, samples, size=(64, 32)):
 @pytest.mark.parametrize('config', META_CONFIGS)
 def test_training_step_reads_no_device_value(config, meta_autocast,
                                              make_samples):
-    """The model and the images on the ``meta`` device, the samples on the
-    host as the data loader gives them: a meta tensor has a shape and no
+    """The model on the ``meta`` device (its data preprocessor moves the
+    images there), the samples on the host as the data loader gives them: a meta tensor has a shape and no
     values, so anything that reads a device value on the host (``item``,
     ``bool``/``int`` of a tensor, ``nonzero``, boolean-mask indexing,
     ``unique``, ``tolist``, a copy to the CPU) raises. The whole step,
