@@ -201,3 +201,24 @@ def test_metric_distance_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match='CUDA is not available'):
             VIReIDMetric(distance_device='cuda')
+
+
+def test_certified_with_lazy_query_rows():
+    """``q_unit`` may be a function of row indices (float64 rows made only
+    for recomputed rows); it needs ``q_unit32``."""
+    rng = np.random.default_rng(8)
+    qf, gf, q_pids, g_pids = _features(rng, 30, 40, 5, 16, dup=4)
+    qu, gu = l2_normalize(qf), l2_normalize(gf)
+    want, n_want = certified_cosine_distance(qu, gu, q_pids, g_pids)
+    calls = []
+
+    def q_rows(rows):
+        calls.append(len(rows))
+        return qu[rows]
+
+    got, n_got = certified_cosine_distance(
+        q_rows, lambda: gu, q_pids, g_pids, q_unit32=qu.astype(np.float32))
+    np.testing.assert_array_equal(got, want)
+    assert n_got == n_want > 0 and calls == [n_want]
+    with pytest.raises(ValueError, match='q_unit32 is required'):
+        certified_cosine_distance(q_rows, gu, q_pids, g_pids)

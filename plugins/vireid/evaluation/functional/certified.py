@@ -214,7 +214,7 @@ def _uncertain_rows(dist32: np.ndarray, r_idx: np.ndarray, c_idx: np.ndarray,
 
 
 def certified_cosine_distance(
-        q_unit: np.ndarray,
+        q_unit: Union[np.ndarray, Callable[[np.ndarray], np.ndarray]],
         g_unit: Union[np.ndarray, Callable[[], np.ndarray]],
         q_pids: np.ndarray,
         g_pids: np.ndarray,
@@ -228,10 +228,13 @@ def certified_cosine_distance(
     ``-(q_unit @ g_unit.T)``.
 
     Args:
-        q_unit (ndarray): ``(num_query, dim)`` float64 L2-normalised rows.
+        q_unit (ndarray | callable): ``(num_query, dim)`` float64
+            L2-normalised rows, or a function returning the rows of given
+            row indices (then ``q_unit32`` is required).
         g_unit (ndarray | callable): ``(num_gallery, dim)`` float64
             L2-normalised rows, or a function returning them (called only
-            when some row must be recomputed and ``dist32`` is given).
+            when some row must be recomputed, or to make ``g_unit32`` when
+            neither it nor ``dist32`` is given).
         q_pids, g_pids (ndarray): Identities (the true matches of a query
             are the gallery items of its identity).
         dist32 (ndarray, optional): The float32 distances, if already
@@ -246,21 +249,26 @@ def certified_cosine_distance(
         tuple: ``(distances, num_recomputed)``: float64 ``(num_query,
         num_gallery)`` distances and the number of rows computed in float64.
     """
+    if callable(q_unit) and q_unit32 is None:
+        raise ValueError('certified_cosine_distance: q_unit32 is required '
+                         'when q_unit is a function')
     if dist32 is None:
-        if callable(g_unit):
-            g_unit = g_unit()
         if q_unit32 is None:
             q_unit32 = q_unit.astype(np.float32)
         if g_unit32 is None:
+            if callable(g_unit):
+                g_unit = g_unit()
             g_unit32 = g_unit.astype(np.float32)
         dist32 = float32_product(q_unit32, g_unit32, device)
         np.negative(dist32, out=dist32)
-    bound = float32_product_bound(q_unit.shape[1])
+    dim = q_unit32.shape[1] if q_unit32 is not None else q_unit.shape[1]
+    bound = float32_product_bound(dim)
     r_idx, c_idx = _own_pairs(q_pids, g_pids)
     rows = np.flatnonzero(_uncertain_rows(dist32, r_idx, c_idx, bound))
     dist = dist32.astype(np.float64, order='C')
     if rows.size:
         if callable(g_unit):
             g_unit = g_unit()
-        dist[rows] = -(q_unit[rows] @ g_unit.T)
+        q_rows = q_unit(rows) if callable(q_unit) else q_unit[rows]
+        dist[rows] = -(q_rows @ g_unit.T)
     return dist, int(rows.size)

@@ -347,19 +347,36 @@ class VIReIDMetric(BaseMetric):
         # rows to float64 (exactly). Normalise once in float64 (row-wise, so
         # identical to compute_distance on any row subset), only the rows
         # some trial uses
-        unit = None
+        # float32 products, certified (cosine only; not for re-ranking)
+        fast = self.distance == 'cosine' and not self.rerank and \
+            not self.exact_distances
+        unit = unit32 = None
         if self.distance == 'cosine':
             used = np.unique(np.concatenate(
                 [np.asarray(query, dtype=np.intp)] +
                 [np.asarray(g, dtype=np.intp) for g in galleries]))
-            unit = _RowSubset(
-                l2_normalize(feats[used], dtype=np.float64), used,
-                len(results))
+            if fast:
+                # float32 rows, each rounded from its float64 unit row (what
+                # the certification assumes); float64 rows are made only
+                # for the rows it recomputes (l2_normalize is row-wise, so
+                # they equal those of normalising everything)
+                unit32 = _RowSubset(_unit_rows32(feats, used), used,
+                                    len(results))
+            else:
+                unit = _RowSubset(
+                    l2_normalize(feats[used], dtype=np.float64), used,
+                    len(results))
         pids = np.array([r['pid'] for r in results], dtype=np.int64)
         cams = np.array([r['camid'] for r in results], dtype=np.int64)
         q = np.asarray(query)
         # the query side is the same in every trial: index it once
         q_unit = None if unit is None else unit[q]
+
+        def unit64(idx: np.ndarray) -> np.ndarray:
+            return l2_normalize(feats[idx], dtype=np.float64)
+
+        def q_unit64(rows: np.ndarray) -> np.ndarray:
+            return unit64(q[rows])
         rerank_kwargs = dict(self.rerank) if isinstance(self.rerank,
                                                         dict) else {}
         if self.rerank:
@@ -367,12 +384,9 @@ class VIReIDMetric(BaseMetric):
             rerank_kwargs['query_dist'] = nonnegative_distance(
                 feats[q], feats[q], self.distance)
 
-        # float32 products, certified (cosine only; not for re-ranking)
-        fast = unit is not None and not self.rerank and \
-            not self.exact_distances
-        q_unit32 = q_unit.astype(np.float32) if fast else None
+        q_unit32 = unit32[q] if fast else None
         shared = None if self.rerank else self._shared_distances(
-            feats, unit, q_unit, q_unit32, q, galleries)
+            feats, unit32 if fast else unit, q_unit, q_unit32, q, galleries)
 
         per_trial = []
         for trial_id, gallery in zip(self._trial_ids(), galleries):
@@ -391,13 +405,14 @@ class VIReIDMetric(BaseMetric):
                     # the transpose is a view
                     distmat = union_dist[cols].T
                     distmat, num_exact = certified_cosine_distance(
-                        q_unit, lambda: unit[g], pids[q], pids[g],
-                        dist32=distmat)
+                        q_unit64, lambda: unit64(g), pids[q], pids[g],
+                        dist32=distmat, q_unit32=q_unit32)
                 else:
                     distmat = np.take(union_dist, cols, axis=1)
             elif fast and q.size * g.size <= LAZY_DISTANCE_ENTRIES:
                 distmat, num_exact = certified_cosine_distance(
-                    q_unit, unit[g], pids[q], pids[g], q_unit32=q_unit32,
+                    q_unit64, lambda: unit64(g), pids[q], pids[g],
+                    q_unit32=q_unit32, g_unit32=unit32[g],
                     device=self._product_device())
             elif self.rerank:
                 from ..functional.rerank import k_reciprocal_rerank
@@ -477,9 +492,9 @@ class VIReIDMetric(BaseMetric):
         if (union.size >= sum(sizes)
                 or q.size * union.size > SHARED_DISTANCE_ENTRIES):
             return None  # no image is drawn twice, or too large
-        if q_unit32 is not None:
-            dist32 = float32_product(unit[union].astype(np.float32),
-                                     q_unit32, self._product_device())
+        if q_unit32 is not None:  # (``unit``: the float32 rows)
+            dist32 = float32_product(unit[union], q_unit32,
+                                     self._product_device())
             return union, np.negative(dist32, out=dist32)
         if unit is not None:
             return union, -(q_unit @ unit[union].T)
@@ -644,6 +659,18 @@ class _RowSubset:
         if (slot < 0).any():
             raise IndexError('row not among the stored rows')
         return self.values[slot]
+
+
+def _unit_rows32(feats: np.ndarray, rows: np.ndarray,
+                 block: int = 256) -> np.ndarray:
+    """float32 copies of the float64 unit rows ``l2_normalize(feats[rows],
+    dtype=np.float64)``, made a block of rows at a time (no full-size float64
+    matrix)."""
+    out = np.empty((len(rows), feats.shape[1]), dtype=np.float32)
+    for start in range(0, len(rows), block):
+        part = slice(start, start + block)
+        out[part] = l2_normalize(feats[rows[part]], dtype=np.float64)
+    return out
 
 
 def _stack_features(feats: list) -> np.ndarray:
