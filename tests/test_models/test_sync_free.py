@@ -393,10 +393,11 @@ def _meta_step(cfg_model, samples, size=(64, 32)):
 def test_training_step_reads_no_device_value(config, meta_autocast,
                                              make_samples):
     """The model on the ``meta`` device (its data preprocessor moves the
-    images there), the samples on the host as the data loader gives them: a meta tensor has a shape and no
-    values, so anything that reads a device value on the host (``item``,
-    ``bool``/``int`` of a tensor, ``nonzero``, boolean-mask indexing,
-    ``unique``, ``tolist``, a copy to the CPU) raises. The whole step,
+    images there), the samples on the host as the data loader gives them:
+    a meta tensor has a shape and no values, so anything that reads a
+    device value on the host (``item``, ``bool``/``int`` of a tensor,
+    ``nonzero``, boolean-mask indexing, ``unique``, ``tolist``, a copy to
+    the CPU) raises. The whole step,
     forward, every loss and backward, must run. This is the CPU stand-in of
     ``benchmarks/gpu_check.sh``'s sync count (which needs CUDA); it does
     not see blocking host-to-device copies."""
