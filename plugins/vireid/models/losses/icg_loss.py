@@ -1,12 +1,13 @@
 # Copyright (c) vireid contributors. All rights reserved.
 """Identity Clues Guided (ICG) loss of ICRE (reconstruction)."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
+from .utils import identity_slots
 
 
 @MODELS.register_module()
@@ -157,29 +158,6 @@ class ICGLoss(BaseModule):
             return total
         return total / keep.sum().clamp(min=1).to(values.dtype)
 
-    @staticmethod
-    def _identity_slots(labels: torch.Tensor
-                        ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Number the identities like ``torch.unique(return_inverse=True)``
-        without its host-device synchronisation.
-
-        Args:
-            labels (Tensor): ``[N]`` integer labels.
-
-        Returns:
-            tuple[Tensor, Tensor]: ``inv`` (``[N]``, the rank of each label
-            among the distinct labels) and ``used`` (``[N]`` bool, the
-            slots ``0..U-1`` that hold an identity).
-        """
-        ordered, order = labels.sort(stable=True)
-        first = torch.ones_like(ordered, dtype=torch.bool)
-        first[1:] = ordered[1:] != ordered[:-1]
-        rank = first.cumsum(0) - 1
-        inv = torch.empty_like(rank).scatter_(0, order, rank)
-        used = torch.arange(labels.numel(), device=labels.device) < \
-            first.sum()
-        return inv, used
-
     def compute_terms(self, feats: torch.Tensor, labels: torch.Tensor,
                       modality: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Compute the three unweighted terms.
@@ -202,7 +180,7 @@ class ICGLoss(BaseModule):
         if x.shape[0] == 0:
             return dict(gap=zero, pull=zero, diversity=zero,
                         num_cross_ids=zero.detach())
-        inv, used = self._identity_slots(labels)
+        inv, used = identity_slots(labels)
         num_ids, dim = x.shape[0], x.shape[1]  # slots: >= the identities
         slot = inv * 2 + modality  # (identity, modality) cell of each row
         sums = x.new_zeros(num_ids * 2, dim).index_add_(0, slot, x)

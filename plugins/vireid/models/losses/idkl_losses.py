@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
+from .utils import identity_slots, masked_mean, rows_where
 
 __all__ = [
     'symmetric_kl', 'offdiag_distances', 'split_by_modality',
@@ -103,8 +104,7 @@ def split_by_modality(modality: torch.Tensor, *tensors: torch.Tensor,
             f'samples, paired by identity (use CrossModalIdentitySampler); '
             f'got {int(vis.sum())} visible and {int(ir.sum())} infrared')
     device = tensors[0].device
-    vis_rows = torch.nonzero(vis).flatten().to(device, non_blocking=True)
-    ir_rows = torch.nonzero(ir).flatten().to(device, non_blocking=True)
+    vis_rows, ir_rows = rows_where(vis, device), rows_where(ir, device)
     return (tuple(t[vis_rows] for t in tensors),
             tuple(t[ir_rows] for t in tensors))
 
@@ -419,21 +419,17 @@ class IIPLoss(BaseModule):
         host-device sync (no ``unique``, no boolean indexing, no Python
         loop over identities).
 
-        The identities are given compact codes by a sort; the per-identity
-        V and I sums are one-hot matrix products (deterministic on CUDA,
-        unlike ``index_add_``). There are at most ``N`` identities, so the
-        outputs have ``N`` slots.
+        The identities are numbered by :func:`identity_slots`; the
+        per-identity V and I sums are one-hot matrix products (deterministic
+        on CUDA, unlike ``index_add_``). There are at most ``N``
+        identities, so the outputs have ``N`` slots.
 
         Returns:
             tuple[Tensor, Tensor]: ``gaps`` (``[N]``) and ``valid``
             (``[N]`` bool: the slot is an identity with both modalities).
         """
         n = labels.numel()
-        sorted_labels, order = labels.sort()
-        starts = torch.ones_like(sorted_labels, dtype=torch.bool)
-        starts[1:] = sorted_labels[1:] != sorted_labels[:-1]
-        codes = torch.empty_like(order).scatter_(
-            0, order, starts.long().cumsum(0) - 1)
+        codes, _ = identity_slots(labels)
         member = codes.unsqueeze(0) == torch.arange(
             n, device=codes.device).unsqueeze(1)  # [slot, sample]
         means, counts = [], []
@@ -483,9 +479,8 @@ class IIPLoss(BaseModule):
         gap_in_p, _ = self._centroid_gaps(self._gem(maps['f_in_p']), labels,
                                           modality)
         # mean over the identities with both modalities (0 when none)
-        hinge = F.relu(gap_in_p - gap_in + self.centroid_margin)
-        l_in = torch.where(valid, hinge, hinge.new_zeros(())).sum() / \
-            valid.sum().clamp(min=1)
+        l_in = masked_mean(
+            F.relu(gap_in_p - gap_in + self.centroid_margin), valid)
         out = dict(entropy=l_f, centroid=l_in)
         if self.probe == 'supervised':
             out['probe'] = F.cross_entropy(

@@ -8,8 +8,8 @@ from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
 from .transition_utils import (INFRARED, TRANSITION, VISIBLE,
-                               check_grouped_inputs, group_centres,
-                               rows_where, to_device)
+                               check_grouped_inputs, group_centres)
+from .utils import rows_where, to_device
 
 _MODES = ('query', 'posterior')
 _QUERIES = ('center', 'classifier')

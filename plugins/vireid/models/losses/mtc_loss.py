@@ -8,7 +8,8 @@ from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
 from .transition_utils import (INFRARED, TRANSITION, VISIBLE,
-                               check_grouped_inputs, rows_where, to_device)
+                               check_grouped_inputs)
+from .utils import rows_where, to_device
 
 _NEGATIVES = ('all', 'other_ids')
 

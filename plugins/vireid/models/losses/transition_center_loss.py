@@ -8,8 +8,8 @@ from mmengine.model import BaseModule
 
 from vireid.registry import MODELS
 from .transition_utils import (GROUP_NAMES, INFRARED, TRANSITION, VISIBLE,
-                               check_grouped_inputs, group_centres,
-                               rows_where)
+                               check_grouped_inputs, group_centres)
+from .utils import rows_where
 
 
 @MODELS.register_module()

@@ -4,6 +4,8 @@ from typing import Tuple
 
 import torch
 
+from .utils import to_device
+
 #: Group ids of a ``[V; M; I]`` batch: visible, infrared, middle
 #: (modality-transition) images. 0 and 1 equal the modality ids.
 VISIBLE = 0
@@ -48,18 +50,6 @@ def check_grouped_inputs(name: str, feats: torch.Tensor, labels: torch.Tensor,
         raise ValueError(f'{name}: groups must be 0 (visible), 1 (infrared) '
                          f'or 2 (middle), got {sorted(set(groups.tolist()))}')
     return feats.float(), labels.long(), groups.long()
-
-
-def to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """``t`` on ``device`` (an asynchronous copy from the host)."""
-    return t.to(device, non_blocking=True)
-
-
-def rows_where(mask: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """Indices of the True entries of ``mask`` (computed where ``mask``
-    lives, e.g. the host), on ``device``. Indexing with them selects the
-    same rows in the same order as indexing with ``mask``."""
-    return to_device(torch.nonzero(mask).flatten(), device)
 
 
 def group_centres(x: torch.Tensor, labels: torch.Tensor,

@@ -49,6 +49,41 @@ def check_metric_inputs(name: str, feats: torch.Tensor,
     return feats, labels.to(feats.device, non_blocking=True)
 
 
+def identity_slots(labels: torch.Tensor
+                   ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Number the identities like ``torch.unique(return_inverse=True)``
+    without its host-device synchronisation.
+
+    Args:
+        labels (Tensor): ``[N]`` integer labels.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``inv`` (``[N]``, the rank of each label
+        among the distinct labels) and ``used`` (``[N]`` bool, the
+        slots ``0..U-1`` that hold an identity).
+    """
+    ordered, order = labels.sort(stable=True)
+    first = torch.ones_like(ordered, dtype=torch.bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    rank = first.cumsum(0) - 1
+    inv = torch.empty_like(rank).scatter_(0, order, rank)
+    used = torch.arange(labels.numel(), device=labels.device) < \
+        first.sum()
+    return inv, used
+
+
+def to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``t`` on ``device`` (an asynchronous copy from the host)."""
+    return t.to(device, non_blocking=True)
+
+
+def rows_where(mask: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Indices of the True entries of ``mask`` (computed where ``mask``
+    lives, e.g. the host), on ``device``. Indexing with them selects the
+    same rows in the same order as indexing with ``mask``."""
+    return to_device(torch.nonzero(mask).flatten(), device)
+
+
 def masked_mean(values: torch.Tensor,
                 keep: Optional[torch.Tensor]) -> torch.Tensor:
     """Mean of the kept entries, without a host-device synchronisation.
