@@ -105,3 +105,9 @@ def test_l2_normalize_blocks_and_dtype():
         np.testing.assert_array_equal(
             l2_normalize(x[300:310], dtype=dtype), want[300:310])
     assert not l2_normalize(x[5:6]).any()
+    # out_dtype: each float64 row rounded once
+    want32 = l2_normalize(x, dtype=np.float64).astype(np.float32)
+    for rows in (x, x[:10]):
+        got32 = l2_normalize(rows, dtype=np.float64, out_dtype=np.float32)
+        assert got32.dtype == np.float32
+        np.testing.assert_array_equal(got32, want32[:len(rows)])

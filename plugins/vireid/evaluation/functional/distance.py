@@ -30,7 +30,8 @@ def _to_numpy(name: str, feats: ArrayOrTensor, dtype) -> np.ndarray:
 
 def l2_normalize(feats: np.ndarray,
                  eps: float = 1e-12,
-                 dtype=None) -> np.ndarray:
+                 dtype=None,
+                 out_dtype=None) -> np.ndarray:
     """Rows divided by their L2 norm (``max(norm, eps)``, as
     ``torch.nn.functional.normalize``).
 
@@ -39,14 +40,19 @@ def l2_normalize(feats: np.ndarray,
         eps (float): Lower bound of the norm.
         dtype (optional): Convert the rows to this dtype first (block by
             block, without a full-size copy). Defaults to their own.
+        out_dtype (optional): Store the result in this dtype (each block
+            rounded once computed, e.g. float32 copies of float64 unit rows
+            without a full-size float64 matrix). Defaults to the computed
+            dtype.
 
     Returns:
         ndarray: The normalised rows.
     """
     feats = np.asarray(feats)
     if feats.ndim != 2 or feats.shape[0] <= _NORMALIZE_ROWS:
-        return _l2_normalize(feats if dtype is None else
-                             feats.astype(dtype), eps)
+        out = _l2_normalize(feats if dtype is None else
+                            feats.astype(dtype), eps)
+        return out if out_dtype is None else out.astype(out_dtype)
     # blocks of rows: the temporaries stay in cache (every row's numbers are
     # computed exactly as in one call)
     out = None
@@ -55,7 +61,7 @@ def l2_normalize(feats: np.ndarray,
         block = feats[rows] if dtype is None else feats[rows].astype(dtype)
         block = _l2_normalize(block, eps)
         if out is None:
-            out = np.empty(feats.shape, dtype=block.dtype)
+            out = np.empty(feats.shape, dtype=out_dtype or block.dtype)
         out[rows] = block
     return out
 

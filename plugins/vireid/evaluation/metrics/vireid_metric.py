@@ -344,10 +344,10 @@ class VIReIDMetric(BaseMetric):
                 f'VIReIDMetric[{self.prefix}]: the feature of '
                 f"{results[bad]['rel_path']!r} has NaN/inf values")
         # feats stay float32: every distance function converts its input
-        # rows to float64 (exactly). Normalise once in float64 (row-wise, so
-        # identical to compute_distance on any row subset), only the rows
-        # some trial uses
-        # float32 products, certified (cosine only; not for re-ranking)
+        # rows to float64 (exactly). Cosine: normalise in float64 (row-wise,
+        # so identical to compute_distance on any row subset) only the rows
+        # some trial uses. ``fast``: float32 products, certified (cosine
+        # only; not for re-ranking)
         fast = self.distance == 'cosine' and not self.rerank and \
             not self.exact_distances
         unit = unit32 = None
@@ -360,8 +360,9 @@ class VIReIDMetric(BaseMetric):
                 # the certification assumes); float64 rows are made only
                 # for the rows it recomputes (l2_normalize is row-wise, so
                 # they equal those of normalising everything)
-                unit32 = _RowSubset(_unit_rows32(feats, used), used,
-                                    len(results))
+                unit32 = _RowSubset(
+                    l2_normalize(feats[used], dtype=np.float64,
+                                 out_dtype=np.float32), used, len(results))
             else:
                 unit = _RowSubset(
                     l2_normalize(feats[used], dtype=np.float64), used,
@@ -659,18 +660,6 @@ class _RowSubset:
         if (slot < 0).any():
             raise IndexError('row not among the stored rows')
         return self.values[slot]
-
-
-def _unit_rows32(feats: np.ndarray, rows: np.ndarray,
-                 block: int = 256) -> np.ndarray:
-    """float32 copies of the float64 unit rows ``l2_normalize(feats[rows],
-    dtype=np.float64)``, made a block of rows at a time (no full-size float64
-    matrix)."""
-    out = np.empty((len(rows), feats.shape[1]), dtype=np.float32)
-    for start in range(0, len(rows), block):
-        part = slice(start, start + block)
-        out[part] = l2_normalize(feats[rows[part]], dtype=np.float64)
-    return out
 
 
 def _stack_features(feats: list) -> np.ndarray:
